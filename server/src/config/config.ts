@@ -1,0 +1,90 @@
+import { resolve } from "node:path";
+import { z } from "zod";
+
+/** Where the default local services live; `pnpm start` falls back to private ones under `.runnel/`. */
+export const DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/runnel";
+export const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
+
+const postgresUrl = z
+  .string()
+  .refine((v) => /^postgres(ql)?:\/\//.test(v) && URL.canParse(v), { message: "must be a postgres:// URL, e.g. postgres://user@host:5432/db" });
+const redisUrl = z.string().refine(
+  (v) => {
+    if (!/^rediss?:\/\//.test(v) || !URL.canParse(v)) return false;
+    const db = new URL(v).pathname.replace(/^\//, "");
+    return db === "" || /^\d+$/.test(db);
+  },
+  { message: "must be a redis:// URL with an optional database number, e.g. redis://127.0.0.1:6379/3" },
+);
+const positiveInt = z.coerce.number().int().positive();
+
+/** The environment Runnel reads, validated at startup. */
+export const EnvSchema = z.object({
+  DATABASE_URL: postgresUrl.optional(),
+  REDIS_URL: redisUrl.optional(),
+  RUNNEL_DAGS_FOLDER: z.string().min(1).default("./dags"),
+  /** Postgres that partition overwrites write to; default: DATABASE_URL. */
+  RUNNEL_WAREHOUSE_URL: postgresUrl.optional(),
+  RUNNEL_WAREHOUSE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/, "must be a plain lower-case SQL identifier").default("warehouse"),
+  RUNNEL_WORKER_CONCURRENCY: positiveInt.default(8),
+  /** BullMQ key prefix; lets several Runnel installs share one Redis. */
+  RUNNEL_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_:.-]+$/, "letters, digits and _ : . - only").default("runnel"),
+  RUNNEL_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+  /** Seconds between scheduler ticks (a tick also runs on every fast-follow miss). */
+  RUNNEL_SCHEDULER_INTERVAL_MS: positiveInt.default(1000),
+  RUNNEL_RECONCILE_INTERVAL_MS: positiveInt.default(5000),
+  /** A running task with no heartbeat for this long is a zombie. */
+  RUNNEL_ZOMBIE_TIMEOUT_MS: positiveInt.default(60_000),
+});
+
+export interface RunnelConfig {
+  databaseUrl: string;
+  /** True when DATABASE_URL was not set, so `start` may create the database or start a private server. */
+  databaseUrlIsDefault: boolean;
+  redisUrl: string;
+  redisUrlIsDefault: boolean;
+  dagsFolder: string;
+  warehouseUrl: string;
+  warehouseSchema: string;
+  workerConcurrency: number;
+  queuePrefix: string;
+  logLevel: z.infer<typeof EnvSchema>["RUNNEL_LOG_LEVEL"];
+  schedulerIntervalMs: number;
+  reconcileIntervalMs: number;
+  zombieTimeoutMs: number;
+}
+
+/** A configuration problem, with every bad variable named. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+/** Reads and validates the environment; throws ConfigError naming each bad variable and value. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<RunnelConfig> = {}): RunnelConfig {
+  const parsed = EnvSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== "")));
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const key = String(issue.path[0]);
+      return `  ${key}=${JSON.stringify(env[key] ?? "")}: ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  const databaseUrl = e.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+  return {
+    databaseUrl,
+    databaseUrlIsDefault: e.DATABASE_URL === undefined,
+    redisUrl: e.REDIS_URL ?? DEFAULT_REDIS_URL,
+    redisUrlIsDefault: e.REDIS_URL === undefined,
+    dagsFolder: resolve(e.RUNNEL_DAGS_FOLDER),
+    warehouseUrl: e.RUNNEL_WAREHOUSE_URL ?? databaseUrl,
+    warehouseSchema: e.RUNNEL_WAREHOUSE_SCHEMA,
+    workerConcurrency: e.RUNNEL_WORKER_CONCURRENCY,
+    queuePrefix: e.RUNNEL_QUEUE_PREFIX,
+    logLevel: e.RUNNEL_LOG_LEVEL,
+    schedulerIntervalMs: e.RUNNEL_SCHEDULER_INTERVAL_MS,
+    reconcileIntervalMs: e.RUNNEL_RECONCILE_INTERVAL_MS,
+    zombieTimeoutMs: e.RUNNEL_ZOMBIE_TIMEOUT_MS,
+    ...overrides,
+  };
+}

@@ -1,0 +1,139 @@
+import type { z } from "zod";
+import type { TriggerRule } from "./states";
+import type {
+  DagOptions,
+  Needs,
+  SensorOptions,
+  TaskContext,
+  TaskDefaults,
+  TaskHandle,
+  TaskOptions,
+  TaskOutput,
+} from "./types";
+
+const DAG_BRAND = Symbol.for("runnel.dag");
+
+/** Ids of DAGs and tasks are persisted strings; keep them to a safe alphabet. */
+export const ID_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,249}$/;
+
+/** How a sensor pokes (filled for `kind: "sensor"` only). */
+export interface SensorSpec {
+  mode: "poke" | "reschedule";
+  interval: NonNullable<SensorOptions<Needs, TaskOutput, unknown>["interval"]>;
+  timeout: NonNullable<SensorOptions<Needs, TaskOutput, unknown>["timeout"]>;
+  softFail: boolean;
+  exponentialBackoff: boolean;
+}
+
+/** One task as the engine sees it: static facts plus the function to run. */
+export interface TaskSpec {
+  id: string;
+  kind: "task" | "sensor";
+  /** Upstream task ids by the name they have in `ctx.upstream`. */
+  needs: Readonly<Record<string, string>>;
+  triggerRule: TriggerRule;
+  /** DAG defaults merged with the task's own options. */
+  options: TaskDefaults;
+  inputs: readonly string[];
+  outputs: readonly string[];
+  doc?: string;
+  sensor?: SensorSpec;
+  /** The task body (for a sensor: its poke). */
+  run: (ctx: TaskContext<never, never>) => unknown;
+}
+
+/** What a DAG file default-exports: the static graph and its functions. */
+export interface DagDefinition<P = unknown> {
+  readonly [DAG_BRAND]: true;
+  readonly id: string;
+  readonly options: DagOptions<z.ZodType<P>>;
+  /** Tasks in definition order, which is a topological order. */
+  readonly tasks: ReadonlyMap<string, TaskSpec>;
+}
+
+/** The builder handed to the `defineDag` callback. */
+export interface DagBuilder<P> {
+  /** Adds a task. It can only depend on tasks created before it, so the graph is acyclic. */
+  task<O extends TaskOutput, N extends Needs = Record<never, never>>(id: string, options: TaskOptions<N, O, P>): TaskHandle<Awaited<O>>;
+  /** Adds a sensor: a task that pokes until `poke` returns something other than false. */
+  sensor<O extends TaskOutput = true, N extends Needs = Record<never, never>>(id: string, options: SensorOptions<N, O, P>): TaskHandle<Exclude<Awaited<O>, false>>;
+}
+
+/**
+ * Declares a DAG. `build` runs once, when the file is loaded, and only declares tasks; task
+ * bodies run later in workers. Throws (and the file becomes an import error) on a bad or
+ * duplicate task id or a dependency on a task of another DAG.
+ */
+export function defineDag<PS extends z.ZodType = z.ZodType<Record<string, never>>>(
+  options: DagOptions<PS>,
+  build: (dag: DagBuilder<z.output<PS>>) => void,
+): DagDefinition<z.output<PS>> {
+  if (typeof options?.id !== "string" || !ID_PATTERN.test(options.id)) {
+    throw new Error(`defineDag: invalid DAG id ${JSON.stringify(options?.id)} (letters, digits, _ . - only)`);
+  }
+  const dagId = options.id;
+  const tasks = new Map<string, TaskSpec>();
+
+  function addTask(
+    id: string,
+    kind: TaskSpec["kind"],
+    opts: { needs?: Needs; triggerRule?: TriggerRule; inputs?: readonly string[]; outputs?: readonly string[]; doc?: string } & TaskDefaults,
+    run: TaskSpec["run"],
+    sensor?: SensorSpec,
+  ): TaskHandle<never> {
+    if (typeof id !== "string" || !ID_PATTERN.test(id)) {
+      throw new Error(`DAG ${dagId}: invalid task id ${JSON.stringify(id)} (letters, digits, _ . - only)`);
+    }
+    if (tasks.has(id)) throw new Error(`DAG ${dagId}: task id "${id}" is used twice`);
+    if (typeof run !== "function") throw new Error(`DAG ${dagId}: task "${id}" has no ${kind === "sensor" ? "poke" : "run"} function`);
+    const needs: Record<string, string> = {};
+    for (const [alias, handle] of Object.entries(opts.needs ?? {})) {
+      if (handle?.dagId !== dagId || !tasks.has(handle.taskId)) {
+        throw new Error(`DAG ${dagId}: task "${id}" needs "${alias}", which is not a task of this DAG declared before it`);
+      }
+      needs[alias] = handle.taskId;
+    }
+    const { retries, retryDelay, backoff, maxRetryDelay, jitter, timeout, priorityWeight, isolation } = opts;
+    const own: TaskDefaults = { retries, retryDelay, backoff, maxRetryDelay, jitter, timeout, priorityWeight, isolation };
+    const merged: TaskDefaults = { ...options.defaults };
+    for (const [key, value] of Object.entries(own)) if (value !== undefined) (merged as Record<string, unknown>)[key] = value;
+    tasks.set(id, {
+      id,
+      kind,
+      needs,
+      triggerRule: opts.triggerRule ?? "all_success",
+      options: merged,
+      inputs: [...(opts.inputs ?? [])],
+      outputs: [...(opts.outputs ?? [])],
+      doc: opts.doc,
+      sensor,
+      run,
+    });
+    return { dagId, taskId: id };
+  }
+
+  const builder: DagBuilder<z.output<PS>> = {
+    task(id, opts) {
+      return addTask(id, "task", opts, opts.run as TaskSpec["run"]);
+    },
+    sensor(id, opts) {
+      const sensor: SensorSpec = {
+        mode: opts.mode ?? "reschedule",
+        interval: opts.interval ?? "1m",
+        timeout: opts.timeout ?? "1d",
+        softFail: opts.softFail ?? false,
+        exponentialBackoff: opts.exponentialBackoff ?? false,
+      };
+      return addTask(id, "sensor", opts, opts.poke as TaskSpec["run"], sensor);
+    },
+  };
+  build(builder);
+  if (tasks.size === 0) throw new Error(`DAG ${dagId}: declares no tasks`);
+
+  return { [DAG_BRAND]: true, id: dagId, options: options as unknown as DagOptions<z.ZodType<z.output<PS>>>, tasks };
+}
+
+/** Whether a module export is a DAG made by any copy of `defineDag`. */
+export function isDagDefinition(value: unknown): value is DagDefinition {
+  return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[DAG_BRAND] === true;
+}

@@ -1,0 +1,12 @@
+/**
+ * The Runnel SDK: everything a DAG file imports. It imports nothing from the engine.
+ * @packageDocumentation
+ */
+export { defineDag, isDagDefinition } from "./defineDag";
+export type { DagDefinition, DagBuilder, TaskSpec, SensorSpec } from "./defineDag";
+export { NonRetryableError, RetryAfterError, SkipError, TaskTimeoutError, runnelErrorCode } from "./errors";
+export type { RunnelErrorCode } from "./errors";
+export { parseDuration } from "./duration";
+export type { Duration } from "./duration";
+export type * from "./types";
+export { TriggerRule } from "./states";

@@ -1,0 +1,128 @@
+/**
+ * Every state list Runnel persists, defined once. The migration's CHECK constraints,
+ * the zod schemas, the scheduler, the API and the UI all read from these objects.
+ * Values are persisted strings: never rename one without a migration.
+ */
+
+/** States of a task instance, and who sets each. */
+export const TaskState = {
+  /** Created with its run; waiting for upstream tasks (scheduler creates). */
+  pending: "pending",
+  /** Upstream satisfied, waiting for a slot (scheduler admission). */
+  scheduled: "scheduled",
+  /** Pushed to BullMQ (admission or fast-follow after an upstream completes). */
+  queued: "queued",
+  /** A worker holds it (worker, fenced by try number). */
+  running: "running",
+  /** Finished without error (worker). */
+  success: "success",
+  /** Last try failed, or a NonRetryableError (worker, reconciler for zombies). */
+  failed: "failed",
+  /** A try failed and another is due at next_try_at (worker, reconciler). */
+  up_for_retry: "up_for_retry",
+  /** A sensor in reschedule mode waiting for its next poke (worker). */
+  up_for_reschedule: "up_for_reschedule",
+  /** An upstream failed and the trigger rule cannot be met (scheduler/worker). */
+  upstream_failed: "upstream_failed",
+  /** SkipError, a soft-failed sensor, or a trigger rule that skips (worker/scheduler). */
+  skipped: "skipped",
+  /** The task no longer exists in the DAG's current version (scheduler). */
+  removed: "removed",
+} as const;
+export type TaskState = (typeof TaskState)[keyof typeof TaskState];
+export const TASK_STATES = Object.values(TaskState) as readonly TaskState[];
+
+/** A task instance in one of these states will not change again unless cleared. */
+export const TERMINAL_TASK_STATES: ReadonlySet<TaskState> = new Set<TaskState>([
+  TaskState.success,
+  TaskState.failed,
+  TaskState.skipped,
+  TaskState.upstream_failed,
+  TaskState.removed,
+]);
+/** States that count against concurrency limits: a worker slot is or will be taken. */
+export const ACTIVE_TASK_STATES: ReadonlySet<TaskState> = new Set<TaskState>([TaskState.queued, TaskState.running]);
+/** States in which the task is expected to have a job in BullMQ (reconciler checks these). */
+export const DISPATCHED_TASK_STATES: ReadonlySet<TaskState> = new Set<TaskState>([
+  TaskState.queued,
+  TaskState.running,
+  TaskState.up_for_retry,
+  TaskState.up_for_reschedule,
+]);
+/** Terminal states that count as failure for run state and trigger rules. */
+export const FAILED_TASK_STATES: ReadonlySet<TaskState> = new Set<TaskState>([TaskState.failed, TaskState.upstream_failed]);
+
+/** States of a DAG run, and who sets each. */
+export const RunState = {
+  /** Created (scheduler, trigger, backfill); waits for a maxActiveRuns slot. */
+  queued: "queued",
+  /** Started by the scheduler; its tasks are being admitted. */
+  running: "running",
+  /** Every task ended and no leaf failed (worker/scheduler on the last completion). */
+  success: "success",
+  /** Every task ended and some leaf failed (worker/scheduler). */
+  failed: "failed",
+  /** Canceled by a person; unfinished tasks are removed (API/CLI). */
+  canceled: "canceled",
+} as const;
+export type RunState = (typeof RunState)[keyof typeof RunState];
+export const RUN_STATES = Object.values(RunState) as readonly RunState[];
+export const TERMINAL_RUN_STATES: ReadonlySet<RunState> = new Set<RunState>([RunState.success, RunState.failed, RunState.canceled]);
+export const ACTIVE_RUN_STATES: ReadonlySet<RunState> = new Set<RunState>([RunState.queued, RunState.running]);
+
+/** Why a run exists. */
+export const RunType = {
+  scheduled: "scheduled",
+  manual: "manual",
+  backfill: "backfill",
+  dataset_triggered: "dataset_triggered",
+} as const;
+export type RunType = (typeof RunType)[keyof typeof RunType];
+export const RUN_TYPES = Object.values(RunType) as readonly RunType[];
+
+/** The state of one try of a task instance (one task_attempts row). */
+export const AttemptState = {
+  running: "running",
+  success: "success",
+  failed: "failed",
+  skipped: "skipped",
+  /** The worker vanished (stalled job or zombie); the try was abandoned. */
+  lost: "lost",
+  /** A sensor poke that returned false; the sensor will poke again. */
+  rescheduled: "rescheduled",
+} as const;
+export type AttemptState = (typeof AttemptState)[keyof typeof AttemptState];
+export const ATTEMPT_STATES = Object.values(AttemptState) as readonly AttemptState[];
+
+/** Airflow's trigger rules: when a task may run given its direct upstream states. */
+export const TriggerRule = {
+  all_success: "all_success",
+  all_done: "all_done",
+  all_failed: "all_failed",
+  one_success: "one_success",
+  one_failed: "one_failed",
+  none_failed: "none_failed",
+  none_failed_min_one_success: "none_failed_min_one_success",
+  none_skipped: "none_skipped",
+  always: "always",
+} as const;
+export type TriggerRule = (typeof TriggerRule)[keyof typeof TriggerRule];
+export const TRIGGER_RULES = Object.values(TriggerRule) as readonly TriggerRule[];
+
+/** Kinds of dead letter: one bad record, or a whole task that exhausted its retries. */
+export const DeadLetterKind = { record: "record", task: "task" } as const;
+export type DeadLetterKind = (typeof DeadLetterKind)[keyof typeof DeadLetterKind];
+
+export const DeadLetterStatus = { open: "open", replay_pending: "replay_pending", replayed: "replayed", discarded: "discarded" } as const;
+export type DeadLetterStatus = (typeof DeadLetterStatus)[keyof typeof DeadLetterStatus];
+
+export const BackfillState = { queued: "queued", running: "running", paused: "paused", completed: "completed", canceled: "canceled" } as const;
+export type BackfillState = (typeof BackfillState)[keyof typeof BackfillState];
+
+export const UserRole = { viewer: "viewer", operator: "operator", admin: "admin" } as const;
+export type UserRole = (typeof UserRole)[keyof typeof UserRole];
+
+/** SQL literal list for a CHECK constraint, e.g. `'a','b'`. Only for the constant lists above. */
+export function sqlList(values: readonly string[]): string {
+  return values.map((v) => `'${v.replace(/'/g, "''")}'`).join(",");
+}

@@ -1,0 +1,168 @@
+import type { z } from "zod";
+import type { Duration } from "./duration";
+import type { TriggerRule } from "./states";
+
+/** A JSON value: what a task may return. It is stored per task instance and handed downstream. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue | undefined };
+
+/** What a task's `run` may resolve to: JSON, or nothing. */
+export type TaskOutput = JsonValue | void | undefined;
+
+/** Retry, timeout and placement options; set per DAG in `defaults` and overridden per task. */
+export interface TaskDefaults {
+  /** Extra tries after the first failure (0 = one try only). Default 0. */
+  retries?: number;
+  /** Delay before the first retry. Default "30s". */
+  retryDelay?: Duration;
+  /** "fixed": always retryDelay; "exponential": retryDelay * 2^(try-1), capped by maxRetryDelay. Default "exponential". */
+  backoff?: "fixed" | "exponential";
+  /** Upper bound of an exponential delay. Default "1h". */
+  maxRetryDelay?: Duration;
+  /** Spread retry delays by up to ±`jitter` of their length (0..1). Default 0.1. */
+  jitter?: number;
+  /** Aborts `ctx.signal` and fails the try when it runs longer. Default: none. */
+  timeout?: Duration;
+  /** Larger runs first when slots are short. Default 1. */
+  priorityWeight?: number;
+  /** "inline" runs in the worker process; "process" in a child process. Default "inline". */
+  isolation?: "inline" | "process";
+}
+
+/** Writes a partition of a warehouse table idempotently (delete the partition, insert the rows, in one transaction). */
+export interface PartitionWriter {
+  /**
+   * Replaces partition `ctx.partition` (or `options.partition`) of `table` ("schema.table" or "table" in the
+   * warehouse schema) with `rows`. Creates nothing: the table must exist. Records a dataset event.
+   * @returns the number of rows written.
+   */
+  overwrite(table: string, rows: readonly Record<string, unknown>[], options: { partitionColumn: string; partition?: string }): Promise<number>;
+}
+
+/** Writes files atomically (temp file + rename). */
+export interface FileWriter {
+  /** Writes `data` to `path` (relative to the working directory or absolute) atomically and records a dataset event. */
+  overwrite(path: string, data: string | Uint8Array, options?: { partition?: string; rowCount?: number }): Promise<void>;
+}
+
+/** Per-attempt task log; lines are stored in task_logs and shown in the UI. */
+export interface TaskLogger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+  debug(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** Options of `ctx.validate`. */
+export interface ValidateOptions<T> {
+  /** A stable key per record, used to match replayed dead letters. */
+  key?: (record: T | unknown) => string;
+  /** Fails the task (after storing the dead letters) when invalid/total exceeds this ratio. */
+  maxInvalidRatio?: number;
+}
+
+/** Everything a task receives. `U` is the typed map of upstream outputs, `P` the validated params. */
+export interface TaskContext<U = Record<string, never>, P = Record<string, never>> {
+  dagId: string;
+  taskId: string;
+  /** The run's id, e.g. "scheduled__2024-01-01T00:00:00.000Z". */
+  runId: string;
+  /** Trace id carried by every log line of this run (the run id). */
+  traceId: string;
+  /** Start of the data interval. */
+  logicalDate: Date;
+  dataInterval: { start: Date; end: Date };
+  /** The logical date as YYYY-MM-DD in the DAG's timezone. */
+  ds: string;
+  /** The partition this run owns: `ds` for daily or longer schedules, else the local date-time. */
+  partition: string;
+  params: P;
+  upstream: U;
+  /** The try number, starting at 1. */
+  attempt: number;
+  maxTries: number;
+  /** Aborted at the task's timeout or when the run is canceled. */
+  signal: AbortSignal;
+  log: TaskLogger;
+  partitions: PartitionWriter;
+  files: FileWriter;
+  /** Keeps the valid records; each invalid one becomes a dead letter with its payload and error. */
+  validate<T>(records: readonly unknown[], schema: z.ZodType<T>, options?: ValidateOptions<T>): Promise<T[]>;
+  /** Sends one record to the dead-letter queue by hand. */
+  deadLetter(record: unknown, error: string | Error, options?: { key?: string }): Promise<void>;
+}
+
+/** A reference to a task, used in `needs`. `O` is its output type. */
+export interface TaskHandle<O = unknown> {
+  readonly dagId: string;
+  readonly taskId: string;
+  /** Phantom: carries the output type, never set at run time. */
+  readonly __output?: O;
+}
+
+export type Needs = Record<string, TaskHandle<unknown>>;
+
+/** The typed `ctx.upstream` for a `needs` map. */
+export type UpstreamOf<N> = { [K in keyof N]: N[K] extends TaskHandle<infer O> ? O : never };
+
+/** Options of `dag.task`. */
+export interface TaskOptions<N extends Needs, O extends TaskOutput, P> extends TaskDefaults {
+  /** Upstream tasks, by the name they get in `ctx.upstream`. */
+  needs?: N;
+  /** When this task may run given its upstream states. Default "all_success". */
+  triggerRule?: TriggerRule;
+  /** Datasets read, for lineage (e.g. "warehouse.orders", "file://data/orders"). */
+  inputs?: readonly string[];
+  /** Datasets written, for lineage. */
+  outputs?: readonly string[];
+  /** Shown in the UI as text. */
+  doc?: string;
+  run: (ctx: TaskContext<UpstreamOf<N>, P>) => O | Promise<O>;
+}
+
+/** Options of `dag.sensor`. A sensor is a task that pokes until its condition holds. */
+export interface SensorOptions<N extends Needs, O extends TaskOutput, P> extends TaskDefaults {
+  needs?: N;
+  triggerRule?: TriggerRule;
+  /** Returns false to wait, or true / a JSON value (passed downstream) when the condition holds. */
+  poke: (ctx: TaskContext<UpstreamOf<N>, P>) => O | false | Promise<O | false>;
+  /** "poke" holds its worker slot between pokes; "reschedule" releases it. Default "reschedule". */
+  mode?: "poke" | "reschedule";
+  /** Time between pokes. Default "1m". */
+  interval?: Duration;
+  /** Gives up after this long. Default "1d". */
+  timeout?: Duration;
+  /** On timeout, end as skipped instead of failed. */
+  softFail?: boolean;
+  /** Double the interval after each poke (capped by the timeout). */
+  exponentialBackoff?: boolean;
+  inputs?: readonly string[];
+  outputs?: readonly string[];
+  doc?: string;
+}
+
+/** A schedule: cron ("0 6 * * *"), a preset ("@daily"), or null for manual runs only. */
+export type Schedule = string | null;
+
+/** Options of `defineDag`. */
+export interface DagOptions<PS extends z.ZodType = z.ZodType<Record<string, never>>> {
+  /** Persisted id: letters, digits, `_`, `-`, `.`. */
+  id: string;
+  schedule?: Schedule;
+  /** IANA timezone the schedule is read in. Default "UTC". */
+  timezone?: string;
+  /** First logical date ("YYYY-MM-DD" or ISO date-time, read in `timezone`). Required when scheduled. */
+  startDate?: string;
+  /** Last logical date, inclusive. */
+  endDate?: string;
+  /** Create every missed interval since startDate (true) or only the latest (false). Default false. */
+  catchup?: boolean;
+  /** Runs of this DAG running at once. Default 16. */
+  maxActiveRuns?: number;
+  /** Task instances of this DAG queued or running at once, across its runs. Default: no limit. */
+  maxActiveTasks?: number;
+  /** A zod schema for run params; defaults apply when a param is not given. */
+  params?: PS;
+  defaults?: TaskDefaults;
+  description?: string;
+  tags?: readonly string[];
+}

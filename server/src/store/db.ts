@@ -1,0 +1,67 @@
+import { readdir } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import knexFactory, { type Knex } from "knex";
+import pg from "pg";
+
+/** The knex handle every store module takes. */
+export type Db = Knex;
+
+// Postgres bigint (int8) ids fit easily in a JS number for any realistic install; read them as numbers.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+/** Opens a pool on `url`. */
+export function createDb(url: string, options: { poolMax?: number; applicationName?: string } = {}): Db {
+  return knexFactory({
+    client: "pg",
+    connection: { connectionString: url, application_name: options.applicationName ?? "runnel" },
+    pool: { min: 0, max: options.poolMax ?? 10 },
+    acquireConnectionTimeout: 30_000,
+  });
+}
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL("../../../migrations/", import.meta.url));
+
+/** Loads the numbered TypeScript migrations in migrations/ through the running loader (tsx). */
+class FolderMigrationSource implements Knex.MigrationSource<string> {
+  async getMigrations(): Promise<string[]> {
+    const files = await readdir(MIGRATIONS_DIR);
+    return files.filter((f) => /^\d{4}_[\w-]+\.ts$/.test(f)).sort();
+  }
+  getMigrationName(name: string): string {
+    return name;
+  }
+  async getMigration(name: string): Promise<Knex.Migration> {
+    return (await import(`${MIGRATIONS_DIR}${name}`)) as Knex.Migration;
+  }
+}
+
+/** Applies every pending migration; safe to call from several processes at once (knex takes a lock). */
+export async function migrateLatest(db: Db): Promise<string[]> {
+  const [, applied] = (await db.migrate.latest({ migrationSource: new FolderMigrationSource(), tableName: "knex_migrations" })) as [number, string[]];
+  return applied;
+}
+
+/** Creates the database named in `url` when it does not exist (connects to the `postgres` database to do so). */
+export async function ensureDatabaseExists(url: string): Promise<boolean> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.replace(/^\//, ""));
+  if (!name) throw new Error(`DATABASE_URL ${url} names no database`);
+  const admin = new URL(url);
+  admin.pathname = "/postgres";
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    const found = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
+    if (found.rowCount) return false;
+    try {
+      await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
+    } catch (err) {
+      // Another process created it first.
+      if ((err as { code?: string }).code !== "42P04") throw err;
+      return false;
+    }
+    return true;
+  } finally {
+    await client.end();
+  }
+}
