@@ -44,6 +44,14 @@ export interface FileWriter {
   overwrite(path: string, data: string | Uint8Array, options?: { partition?: string; rowCount?: number }): Promise<void>;
 }
 
+/** SQL access to the warehouse Postgres (RUNNEL_WAREHOUSE_URL, default the Runnel database). */
+export interface WarehouseClient {
+  /** The schema tables without a schema name live in (RUNNEL_WAREHOUSE_SCHEMA, default "warehouse"). */
+  readonly schema: string;
+  /** Runs one statement with $1-style parameters and returns its rows. */
+  query<R extends Record<string, unknown> = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+}
+
 /** Per-attempt task log; lines are stored in task_logs and shown in the UI. */
 export interface TaskLogger {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -85,6 +93,7 @@ export interface TaskContext<U = Record<string, never>, P = Record<string, never
   log: TaskLogger;
   partitions: PartitionWriter;
   files: FileWriter;
+  warehouse: WarehouseClient;
   /** Keeps the valid records; each invalid one becomes a dead letter with its payload and error. */
   validate<T>(records: readonly unknown[], schema: z.ZodType<T>, options?: ValidateOptions<T>): Promise<T[]>;
   /** Sends one record to the dead-letter queue by hand. */
