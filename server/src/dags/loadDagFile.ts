@@ -1,0 +1,98 @@
+import { readFile } from "node:fs/promises";
+import { pathToFileURL } from "node:url";
+import { tsImport } from "tsx/esm/api";
+import { isDagDefinition, type DagDefinition } from "../sdk/defineDag";
+import type { CompiledSchedule } from "../schedule/index";
+import type { SerializedDag } from "./graph";
+import { describeLoadError } from "./describeLoadError";
+import { diagnoseSyntax, isVagueSyntaxError } from "./diagnoseSyntax";
+import { serializeDag, versionHash } from "./serializeDag";
+import { formatProblems, validateDag, type ScheduleCompiler } from "./validateDag";
+
+/** A DAG file that loaded and passed validation. */
+export interface LoadedDag {
+  dag: DagDefinition;
+  /** Where the DAG came from, relative to the DAG folder (e.g. "hello.ts"); stored as `dags.fileloc`. */
+  fileloc: string;
+  /** Absolute path of the file on this machine. */
+  path: string;
+  /** The file's text as loaded; stored with each version. */
+  source: string;
+  serialized: SerializedDag;
+  /** sha256 of the serialized graph and the source: one `dag_versions` row per distinct value. */
+  versionHash: string;
+  schedule: CompiledSchedule;
+}
+
+/** A file that could not be turned into a DAG; one `dag_import_errors` row. */
+export interface DagImportError {
+  fileloc: string;
+  /** One line or a few: what went wrong and where, never a long stack. */
+  message: string;
+}
+
+/** The result of loading one file. */
+export type DagFileResult = { ok: true; dag: LoadedDag } | { ok: false; error: DagImportError };
+
+/** Options of `loadDagFile`. */
+export interface LoadDagFileOptions {
+  /** The name recorded for the file; default: `path` as given. */
+  fileloc?: string;
+  /** A file whose import has not settled by then is an import error. Default 30 000 ms. */
+  timeoutMs?: number;
+  /** Schedule compiler (default: the schedule module's `compileSchedule`). */
+  compileSchedule?: ScheduleCompiler;
+}
+
+const NO_DAG = "exports no DAG: default-export the result of defineDag(...)";
+
+async function importFresh(path: string, timeoutMs: number): Promise<Record<string, unknown>> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`did not finish loading within ${timeoutMs} ms (a top-level await that never settles?)`)), timeoutMs);
+  });
+  try {
+    // tsImport loads the file in a fresh namespace: the file and everything it imports are read
+    // and evaluated again, so an edited DAG or helper module is picked up without a restart.
+    const mod: unknown = await Promise.race([tsImport(pathToFileURL(path).href, import.meta.url), timeout]);
+    return (typeof mod === "object" && mod !== null ? mod : {}) as Record<string, unknown>;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function noDagMessage(mod: Record<string, unknown>): string {
+  const named = Object.keys(mod).filter((key) => key !== "default" && isDagDefinition(mod[key]));
+  return named.length > 0 ? `${NO_DAG} (found a DAG in the named export "${named[0]}")` : NO_DAG;
+}
+
+/**
+ * Loads one DAG file in isolation (TypeScript or JavaScript, through tsx), checks its default
+ * export is a valid DAG, and serializes it. Never throws: a compile error, a throw at import, a
+ * missing DAG export, an invalid option or a load that never settles comes back as an import
+ * error with a short message.
+ */
+export async function loadDagFile(path: string, options: LoadDagFileOptions = {}): Promise<DagFileResult> {
+  const fileloc = options.fileloc ?? path;
+  const fail = (message: string): DagFileResult => ({ ok: false, error: { fileloc, message } });
+  let source: string | undefined;
+  let mod: Record<string, unknown>;
+  try {
+    source = await readFile(path, "utf8");
+    mod = await importFresh(path, options.timeoutMs ?? 30_000);
+  } catch (err) {
+    const precise = source !== undefined && isVagueSyntaxError(err) ? diagnoseSyntax(source, path) : undefined;
+    return fail(precise ?? describeLoadError(err, path));
+  }
+  const dag = mod.default;
+  if (!isDagDefinition(dag)) return fail(noDagMessage(mod));
+  const checked = options.compileSchedule ? validateDag(dag, options.compileSchedule) : validateDag(dag);
+  if (!checked.ok) return fail(formatProblems(dag.id, checked.problems));
+  try {
+    const serialized = serializeDag(dag, checked.schedule);
+    const hash = versionHash(serialized, source);
+    return { ok: true, dag: { dag, fileloc, path, source, serialized, versionHash: hash, schedule: checked.schedule } };
+  } catch (err) {
+    return fail(`DAG "${dag.id}": ${describeLoadError(err, path)}`);
+  }
+}

@@ -1,0 +1,87 @@
+import { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import type { QueuedTask } from "../store/taskInstances";
+import { QUEUE_PRIORITY } from "../store/runs";
+
+/** The one BullMQ queue task tries travel on. */
+export const TASK_QUEUE = "tasks";
+
+/** Data of a BullMQ job: which try of which task instance to run. */
+export interface TaskJobData {
+  id: number;
+  tryNumber: number;
+}
+
+/** One try to push. `delayMs` for retries; priority is derived from the queue priority. */
+export interface TaskJob extends QueuedTask {
+  delayMs?: number;
+}
+
+/**
+ * Deterministic job id: the same try enqueued twice (fast follow racing the reconciler, two
+ * schedulers) is one job. A new try, or a cleared task, gets a new id.
+ */
+export function jobIdFor(id: number, tryNumber: number): string {
+  return `ti:${id}:${tryNumber}`;
+}
+
+/** Where tries go: BullMQ in production, an in-process loop for `dags test`. */
+export interface Dispatcher {
+  enqueue(jobs: readonly TaskJob[]): Promise<void>;
+}
+
+/**
+ * BullMQ priority: fresh work carries none (BullMQ serves its plain wait list before any
+ * prioritized job), backfill work is prioritized, heavier tasks first within it.
+ */
+export function bullPriority(job: QueuedTask): number | undefined {
+  if (job.queuePriority < QUEUE_PRIORITY.backfill) return undefined;
+  return Math.min(2_000_000, job.queuePriority * 1000 + Math.max(1, 1000 - job.priorityWeight));
+}
+
+/** Pushes tries to BullMQ with addBulk. */
+export class BullDispatcher implements Dispatcher {
+  readonly queue: Queue<TaskJobData>;
+
+  constructor(
+    private readonly connection: Redis,
+    prefix: string,
+  ) {
+    this.queue = new Queue<TaskJobData>(TASK_QUEUE, { connection, prefix });
+  }
+
+  async enqueue(jobs: readonly TaskJob[]): Promise<void> {
+    if (!jobs.length) return;
+    await this.queue.addBulk(
+      jobs.map((j) => ({
+        name: j.dagId,
+        data: { id: j.id, tryNumber: j.tryNumber },
+        opts: {
+          jobId: jobIdFor(j.id, j.tryNumber),
+          delay: j.delayMs && j.delayMs > 0 ? j.delayMs : undefined,
+          priority: bullPriority(j),
+          attempts: 1,
+          removeOnComplete: { age: 3600, count: 5000 },
+          removeOnFail: { age: 24 * 3600 },
+        },
+      })),
+    );
+  }
+
+  /** Which of these job ids are missing from Redis (the reconciler re-enqueues those). */
+  async missingJobIds(jobIds: readonly string[]): Promise<Set<string>> {
+    if (!jobIds.length) return new Set();
+    const pipeline = this.connection.pipeline();
+    for (const id of jobIds) pipeline.exists(this.queue.toKey(id));
+    const results = (await pipeline.exec()) ?? [];
+    const missing = new Set<string>();
+    results.forEach(([err, exists], i) => {
+      if (!err && exists === 0) missing.add(jobIds[i]!);
+    });
+    return missing;
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+  }
+}

@@ -1,0 +1,263 @@
+import { hostname } from "node:os";
+import type { LoadedDag } from "../dags/dagFolder";
+import type { SerializedTask } from "../dags/graph";
+import type { Logger } from "../obs/logger";
+import type { RunnelMetrics } from "../obs/metrics";
+import { formatDs, partitionKey } from "../schedule/index";
+import { retryAfterDelay, runnelErrorCode, TaskTimeoutError } from "../sdk/errors";
+import { AttemptState, TaskState } from "../sdk/states";
+import type { TaskContext } from "../sdk/types";
+import type { Db } from "../store/db";
+import { claimTry, finishTry, heartbeat, type ClaimedTry } from "../store/taskTries";
+import { insertLogLines } from "../store/taskLogs";
+import { AttemptLog, captureConsole, withAttemptLog } from "./attemptLog";
+import type { Dispatcher } from "./dispatcher";
+import { retryPolicyOf, settleFailure, settleLostTry, type SettleDeps } from "./settleFailure";
+import { createTaskIo } from "./taskIo";
+import type { Warehouse } from "./warehouse";
+
+/** Where the runner finds task code: the process's DAG registry. */
+export interface DagLookup {
+  get(dagId: string): LoadedDag | undefined;
+}
+
+export interface TryRunnerDeps {
+  db: Db;
+  dags: DagLookup;
+  dispatcher: Dispatcher;
+  warehouse: Warehouse;
+  log: Logger;
+  metrics?: RunnelMetrics;
+  workerName?: string;
+  /** Echo each task log line (CLI `dags test`). */
+  echo?: (claim: ClaimedTry, line: { level: string; message: string }) => void;
+  random?: () => number;
+}
+
+/** How one try ended, for callers that print it. */
+export interface TryReport {
+  state: TaskState | "stale";
+  claim?: ClaimedTry;
+  error?: string;
+  lines: { level: string; message: string }[];
+}
+
+class TaskFailure extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Runs one try of one task instance: claim it (fenced), build its context, run it with its
+ * timeout, and record the outcome with fast follow of the downstream. Never throws for task
+ * errors: Postgres, not BullMQ, decides retries.
+ */
+export class TryRunner {
+  readonly workerName: string;
+  private readonly active = new Map<string, { id: number; tryNumber: number; log: AttemptLog }>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly deps: TryRunnerDeps) {
+    this.workerName = deps.workerName ?? `${hostname()}:${process.pid}`;
+    captureConsole();
+  }
+
+  private settleDeps(): SettleDeps {
+    return { db: this.deps.db, dispatcher: this.deps.dispatcher, log: this.deps.log, queueReady: (d) => this.queueReady(d), random: this.deps.random };
+  }
+
+  /** Fast follow queues ready downstream work directly, unless the DAG caps its active tasks (then admission does). */
+  queueReady(dagId: string): boolean {
+    return (this.deps.dags.get(dagId)?.serialized.maxActiveTasks ?? null) === null;
+  }
+
+  /** Starts the heartbeat and live-log flush loop (every `intervalMs`). */
+  startBackground(intervalMs = 1000, heartbeatEvery = 5): void {
+    let ticks = 0;
+    this.timer = setInterval(() => {
+      ticks++;
+      void this.flushLogs().catch((err: unknown) => this.deps.log.warn({ err }, "log flush failed"));
+      if (ticks % heartbeatEvery === 0) {
+        void heartbeat(this.deps.db, [...this.active.values()]).catch((err: unknown) => this.deps.log.warn({ err }, "heartbeat failed"));
+      }
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  stopBackground(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  private async flushLogs(): Promise<void> {
+    for (const a of this.active.values()) {
+      const lines = a.log.drain();
+      if (lines.length) await insertLogLines(this.deps.db, a.id, a.tryNumber, lines);
+    }
+  }
+
+  /** Runs try `tryNumber` of task instance `id`. */
+  async run(id: number, tryNumber: number): Promise<TryReport> {
+    const claim = await claimTry(this.deps.db, id, tryNumber, this.workerName);
+    if (claim === "stale") {
+      this.deps.log.debug({ id, try: tryNumber }, "dropped a stale job");
+      return { state: "stale", lines: [] };
+    }
+    if (claim === "running_elsewhere") {
+      const task = this.findTask(await this.dagIdOf(id), undefined);
+      const state = await settleLostTry(this.settleDeps(), id, tryNumber, "worker lost: the previous holder of this try stopped (stalled job)", task);
+      return { state: state ?? "stale", lines: [] };
+    }
+    return this.execute(claim);
+  }
+
+  private async dagIdOf(id: number): Promise<string | undefined> {
+    const row = await this.deps.db("task_instances").select("dag_id", "task_id").where({ id }).first<{ dag_id: string; task_id: string } | undefined>();
+    return row ? `${row.dag_id}\u0000${row.task_id}` : undefined;
+  }
+
+  private findTask(key: string | undefined, claim: ClaimedTry | undefined): SerializedTask | undefined {
+    const [dagId, taskId] = claim ? [claim.dagId, claim.taskId] : (key?.split("\u0000") ?? []);
+    if (!dagId || !taskId) return undefined;
+    return this.deps.dags.get(dagId)?.serialized.tasks.find((t) => t.id === taskId);
+  }
+
+  private async execute(claim: ClaimedTry): Promise<TryReport> {
+    const key = `${claim.id}:${claim.tryNumber}`;
+    const log = new AttemptLog(this.deps.echo ? (line) => this.deps.echo?.(claim, line) : undefined);
+    this.active.set(key, { id: claim.id, tryNumber: claim.tryNumber, log });
+    const plog = this.deps.log.child({ traceId: claim.runId, dagId: claim.dagId, taskId: claim.taskId, try: claim.tryNumber });
+    if (claim.queuedAt) this.deps.metrics?.queueWait.observe({ dag_id: claim.dagId }, (claim.startDate.getTime() - claim.queuedAt.getTime()) / 1000);
+    const started = performance.now();
+    let report: TryReport;
+    try {
+      const output = await this.invoke(claim, log);
+      report = await this.succeed(claim, log, output);
+    } catch (err) {
+      report = await this.fail(claim, log, err);
+    } finally {
+      this.active.delete(key);
+    }
+    this.deps.metrics?.taskDuration.observe({ dag_id: claim.dagId, state: String(report.state) }, (performance.now() - started) / 1000);
+    this.deps.metrics?.taskFinished.inc({ dag_id: claim.dagId, state: String(report.state) });
+    plog.debug({ state: report.state }, "try finished");
+    return report;
+  }
+
+  private async invoke(claim: ClaimedTry, log: AttemptLog): Promise<unknown> {
+    const loaded = this.deps.dags.get(claim.dagId);
+    const spec = loaded?.dag.tasks.get(claim.taskId);
+    const task = loaded?.serialized.tasks.find((t) => t.id === claim.taskId);
+    if (!loaded || !spec || !task) throw new TaskFailure(`task ${claim.dagId}.${claim.taskId} is not in any loaded DAG file (removed, or its file has an import error)`, "TASK_NOT_FOUND");
+    const params = this.parseParams(loaded, claim.conf);
+    const controller = new AbortController();
+    const ctx = this.buildContext(claim, loaded, task, params, log, controller.signal);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      if (task.timeoutMs === null) return;
+      timer = setTimeout(() => {
+        const err = new TaskTimeoutError(`task timed out after ${task.timeoutMs} ms`, task.timeoutMs ?? 0);
+        controller.abort(err);
+        reject(err);
+      }, task.timeoutMs);
+    });
+    try {
+      const result = await Promise.race([withAttemptLog(log, () => Promise.resolve().then(() => spec.run(ctx as TaskContext<never, never>))), timeout]);
+      if (task.kind === "sensor" && result === false) throw new TaskFailure("sensor condition not met", "SENSOR_NOT_MET");
+      return result;
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+  }
+
+  private parseParams(loaded: LoadedDag, conf: Record<string, unknown>): unknown {
+    const schema = loaded.dag.options.params;
+    if (!schema) return conf;
+    const parsed = schema.safeParse(conf);
+    if (!parsed.success) throw new TaskFailure(`invalid params: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`, "INVALID_PARAMS");
+    return parsed.data;
+  }
+
+  private buildContext(claim: ClaimedTry, loaded: LoadedDag, task: SerializedTask, params: unknown, log: AttemptLog, signal: AbortSignal): TaskContext<Record<string, unknown>, unknown> {
+    const tz = loaded.serialized.timezone;
+    const interval = { start: claim.dataIntervalStart, end: claim.dataIntervalEnd };
+    const partition = partitionKey(interval, tz);
+    const upstream: Record<string, unknown> = {};
+    for (const [alias, taskId] of Object.entries(task.needs)) upstream[alias] = claim.upstreamOutputs[taskId] ?? null;
+    const io = createTaskIo({
+      db: this.deps.db,
+      warehouse: this.deps.warehouse,
+      ti: { taskInstanceId: claim.id, dagRunId: claim.dagRunId, dagId: claim.dagId, taskId: claim.taskId, tryNumber: claim.tryNumber, partition },
+      log,
+    });
+    return {
+      dagId: claim.dagId,
+      taskId: claim.taskId,
+      runId: claim.runId,
+      traceId: claim.runId,
+      logicalDate: claim.logicalDate,
+      dataInterval: interval,
+      ds: formatDs(claim.logicalDate, tz),
+      partition,
+      params,
+      upstream,
+      attempt: claim.tryNumber,
+      maxTries: claim.maxTries,
+      signal,
+      log,
+      ...io,
+    };
+  }
+
+  private async succeed(claim: ClaimedTry, log: AttemptLog, output: unknown): Promise<TryReport> {
+    let stored: unknown;
+    try {
+      stored = output === undefined ? undefined : JSON.parse(JSON.stringify(output));
+    } catch (err) {
+      throw new TaskFailure(`task output is not JSON: ${(err as Error).message}`, "OUTPUT_NOT_JSON");
+    }
+    const result = await finishTry(
+      this.deps.db,
+      { id: claim.id, dagRunId: claim.dagRunId, taskId: claim.taskId, tryNumber: claim.tryNumber, state: TaskState.success, attemptState: AttemptState.success, output: stored, logLines: log.drain() },
+      (d) => this.queueReady(d),
+    );
+    if (!result.won) return this.lostRace(claim, log);
+    await this.deps.dispatcher.enqueue(result.queued);
+    if (result.runState) this.deps.metrics?.runFinished.inc({ dag_id: claim.dagId, state: result.runState });
+    return { state: TaskState.success, claim, lines: log.all };
+  }
+
+  private lostRace(claim: ClaimedTry, log: AttemptLog): TryReport {
+    this.deps.log.warn({ traceId: claim.runId, taskId: claim.taskId, try: claim.tryNumber }, "completion rejected: this try is no longer the current one");
+    return { state: "stale", claim, lines: log.all };
+  }
+
+  private async fail(claim: ClaimedTry, log: AttemptLog, err: unknown): Promise<TryReport> {
+    const code = err instanceof TaskFailure ? err.code : (runnelErrorCode(err) ?? null);
+    const message = err instanceof Error ? err.message : String(err);
+    if (code === "SKIP") {
+      log.info(`skipped: ${message}`);
+      const result = await finishTry(
+        this.deps.db,
+        { id: claim.id, dagRunId: claim.dagRunId, taskId: claim.taskId, tryNumber: claim.tryNumber, state: TaskState.skipped, attemptState: AttemptState.skipped, logLines: log.drain() },
+        (d) => this.queueReady(d),
+      );
+      if (!result.won) return this.lostRace(claim, log);
+      await this.deps.dispatcher.enqueue(result.queued);
+      return { state: TaskState.skipped, claim, lines: log.all };
+    }
+    log.error(err instanceof Error && err.stack && !(err instanceof TaskFailure) ? err.stack : message);
+    const final = code === "NON_RETRYABLE" || (err instanceof TaskFailure && err.code !== "SENSOR_NOT_MET");
+    const task = this.findTask(undefined, claim);
+    const state = await settleFailure(
+      this.settleDeps(),
+      { ...claim, error: message, errorCode: code, attemptState: AttemptState.failed, final, retryAfterMs: retryAfterDelay(err), logLines: log.drain() },
+      retryPolicyOf(task),
+    );
+    if (state === null) return this.lostRace(claim, log);
+    return { state, claim, error: message, lines: log.all };
+  }
+}

@@ -1,0 +1,147 @@
+import { resolve } from "node:path";
+import type { z } from "zod";
+import type { TaskContext, TaskLogger, ValidateOptions } from "../sdk/types";
+import type { Db } from "../store/db";
+import { insertRecordDeadLetters, type RecordDeadLetterInput } from "../store/deadLetters";
+import { recordDatasetEvent } from "../store/lineage";
+import { overwriteFile } from "./files";
+import type { Warehouse } from "./warehouse";
+
+/** The task instance whose writes these helpers attribute lineage and dead letters to. */
+export interface TaskIoInstance {
+  taskInstanceId: number;
+  dagRunId: number;
+  dagId: string;
+  taskId: string;
+  tryNumber: number;
+  /** The run's partition: the default for partition writes, files and dead letters. */
+  partition: string;
+}
+
+/** What `createTaskIo` needs. */
+export interface TaskIoDeps {
+  db: Db;
+  warehouse: Warehouse;
+  ti: TaskIoInstance;
+  log: TaskLogger;
+}
+
+/** The I/O half of a task context: the helpers that write data and record what was written. */
+export type TaskIo = Pick<TaskContext, "partitions" | "files" | "warehouse" | "validate" | "deadLetter">;
+
+/**
+ * Builds the context helpers of one try of one task instance. Every write records a dataset
+ * event attributed to the task instance and try; every invalid record becomes a dead letter.
+ *
+ * The lineage event is written after the data commits (the warehouse may be another database).
+ * A crash between the two leaves the data without its event; the retry rewrites the partition
+ * and records it, so the event log is at-least-once, like the writes.
+ */
+export function createTaskIo(deps: TaskIoDeps): TaskIo {
+  const { db, warehouse, ti, log } = deps;
+  const lineage = { taskInstanceId: ti.taskInstanceId, dagRunId: ti.dagRunId, tryNumber: ti.tryNumber };
+
+  return {
+    warehouse: warehouse.client,
+    partitions: {
+      async overwrite(table, rows, options) {
+        const partition = options.partition ?? ti.partition;
+        const written = await warehouse.overwritePartition({ table, rows, partitionColumn: options.partitionColumn, partition });
+        await recordDatasetEvent(db, { uri: written.dataset, partition, rowCount: written.rowCount, checksum: written.checksum, ...lineage });
+        log.info(`overwrote partition ${partition} of ${written.dataset}: ${written.rowCount} rows`, { checksum: written.checksum });
+        return written.rowCount;
+      },
+    },
+    files: {
+      async overwrite(path, data, options) {
+        const absolute = resolve(path);
+        const written = await overwriteFile(absolute, data);
+        const partition = options?.partition ?? ti.partition;
+        const uri = `file://${absolute}`;
+        await recordDatasetEvent(db, { uri, partition, rowCount: options?.rowCount ?? null, checksum: written.checksum, ...lineage });
+        log.info(`wrote ${uri}: ${written.bytes} bytes`, { checksum: written.checksum, partition });
+      },
+    },
+    validate: (records, schema, options) => validateRecords(deps, records, schema, options),
+    async deadLetter(record, error, options) {
+      const message = typeof error === "string" ? error : error.message;
+      await insertRecordDeadLetters(db, [deadLetterRow(ti, record, message, null, options?.key ?? null)]);
+      log.warn(`sent a record to the dead-letter queue: ${message}`, options?.key === undefined ? undefined : { key: options.key });
+    },
+  };
+}
+
+/**
+ * Keeps the records `schema` accepts (parsed, so defaults and transforms apply) and stores every
+ * other one as a dead letter. Only then, if `maxInvalidRatio` is exceeded, fails the task: the
+ * bad records stay inspectable and replayable even when the gate stops the run.
+ */
+async function validateRecords<T>(
+  deps: TaskIoDeps,
+  records: readonly unknown[],
+  schema: z.ZodType<T>,
+  options: ValidateOptions<T> = {},
+): Promise<T[]> {
+  const { db, ti, log } = deps;
+  const valid: T[] = [];
+  const invalid: RecordDeadLetterInput[] = [];
+  for (const record of records) {
+    const parsed = schema.safeParse(record);
+    if (parsed.success) {
+      valid.push(parsed.data);
+      continue;
+    }
+    const issues = parsed.error.issues;
+    invalid.push(deadLetterRow(ti, record, describeIssues(issues), issues, recordKeyOf(options.key, record)));
+  }
+  if (invalid.length > 0) {
+    const stored = await insertRecordDeadLetters(db, invalid);
+    log.warn(`validate: ${invalid.length} of ${records.length} records invalid, sent to the dead-letter queue`, {
+      inserted: stored.inserted,
+      alreadyOpen: stored.updated,
+    });
+  }
+  const max = options.maxInvalidRatio;
+  if (max !== undefined && records.length > 0) {
+    const ratio = invalid.length / records.length;
+    if (ratio > max) {
+      throw new Error(`quality gate: ${invalid.length} of ${records.length} records invalid (${round(ratio)} > ${max})`);
+    }
+  }
+  return valid;
+}
+
+function deadLetterRow(ti: TaskIoInstance, payload: unknown, error: string, issues: unknown, recordKey: string | null): RecordDeadLetterInput {
+  return {
+    dagId: ti.dagId,
+    taskId: ti.taskId,
+    taskInstanceId: ti.taskInstanceId,
+    dagRunId: ti.dagRunId,
+    tryNumber: ti.tryNumber,
+    partition: ti.partition,
+    recordKey,
+    payload,
+    error,
+    issues,
+  };
+}
+
+/** The key function is user code run on a record that just failed validation; it may well throw on it. */
+function recordKeyOf<T>(key: ValidateOptions<T>["key"], record: unknown): string | null {
+  if (!key) return null;
+  try {
+    const value = key(record);
+    return value === undefined || value === null ? null : String(value);
+  } catch {
+    return null;
+  }
+}
+
+/** One line per record for the dead-letter list, e.g. `amount: Too small: expected number to be >0`. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues.map((issue) => `${issue.path.length > 0 ? issue.path.map(String).join(".") : "(record)"}: ${issue.message}`).join("; ");
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}

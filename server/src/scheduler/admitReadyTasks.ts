@@ -1,0 +1,37 @@
+import type { Dispatcher } from "../executor/dispatcher";
+import type { Db } from "../store/db";
+import { dagsWithQueuedRuns, finalizeRunIfDone, startQueuedRuns } from "../store/runs";
+import { queueScheduled, resolvePending } from "../store/taskInstances";
+
+export interface AdmissionDeps {
+  db: Db;
+  dispatcher: Dispatcher;
+  /** maxActiveRuns / maxActiveTasks of a DAG (from its loaded version); null = unknown DAG. */
+  limits(dagId: string): { maxActiveRuns: number; maxActiveTasks: number | null } | null;
+}
+
+export interface AdmissionResult {
+  startedRuns: number;
+  queued: number;
+  finishedRuns: number;
+}
+
+/**
+ * One admission pass: start queued runs within maxActiveRuns, apply trigger rules to pending
+ * task instances of running runs, move scheduled ones to queued (SKIP LOCKED, maxActiveTasks,
+ * priority) and push them to BullMQ in one addBulk, then end the runs this pass finished
+ * (a run ended by skips or upstream failures decided here).
+ */
+export async function admitReadyTasks(deps: AdmissionDeps, batch = 1000): Promise<AdmissionResult> {
+  let startedRuns = 0;
+  for (const dagId of await dagsWithQueuedRuns(deps.db)) {
+    const limits = deps.limits(dagId);
+    if (limits) startedRuns += (await startQueuedRuns(deps.db, dagId, limits.maxActiveRuns)).length;
+  }
+  const resolved = await resolvePending(deps.db, { kind: "allRunning", limit: batch * 5 }, () => false);
+  const queued = await queueScheduled(deps.db, batch, (dagId) => deps.limits(dagId)?.maxActiveTasks ?? null);
+  await deps.dispatcher.enqueue(queued);
+  let finishedRuns = 0;
+  for (const runId of resolved.touchedRuns) if (await finalizeRunIfDone(deps.db, runId)) finishedRuns++;
+  return { startedRuns, queued: queued.length, finishedRuns };
+}

@@ -1,0 +1,69 @@
+import type { LoadedDag } from "../dags/dagFolder";
+import { jobIdFor, type BullDispatcher } from "../executor/dispatcher";
+import { settleLostTry, type SettleDeps } from "../executor/settleFailure";
+import type { Db } from "../store/db";
+import { finalizeRunIfDone, runningRunsWithNothingOpen } from "../store/runs";
+
+export interface ReconcileDeps extends SettleDeps {
+  dispatcher: BullDispatcher;
+  dags: { get(dagId: string): LoadedDag | undefined };
+  /** A running try without a heartbeat for this long is a zombie. */
+  zombieTimeoutMs: number;
+  /** Queued work younger than this is left alone (its enqueue may be in flight). */
+  graceMs: number;
+}
+
+export interface ReconcileResult {
+  reenqueued: number;
+  zombies: number;
+  finishedRuns: number;
+}
+
+interface DispatchedRow {
+  id: number;
+  try_number: number;
+  dag_id: string;
+  task_id: string;
+  queue_priority: number;
+  priority_weight: number;
+  next_try_at: Date | null;
+}
+
+/**
+ * Repairs the gap between Postgres (the truth) and Redis (a dispatch cache): re-enqueues
+ * queued and due up_for_retry tries whose BullMQ job is gone (Redis flushed or restarted, a
+ * crash between commit and enqueue), settles zombies (running, no heartbeat) as lost tries,
+ * and ends runs whose last task finished without ending the run.
+ */
+export async function reconcile(deps: ReconcileDeps, batch = 2000): Promise<ReconcileResult> {
+  const rows = (
+    await deps.db.raw<{ rows: DispatchedRow[] }>(
+      `SELECT id, try_number, dag_id, task_id, queue_priority, priority_weight, next_try_at FROM task_instances
+       WHERE (state = 'queued' AND queued_at < clock_timestamp() - (? * interval '1 millisecond'))
+          OR (state IN ('up_for_retry','up_for_reschedule') AND next_try_at < clock_timestamp() - (? * interval '1 millisecond'))
+       ORDER BY id LIMIT ?`,
+      [deps.graceMs, deps.graceMs, batch],
+    )
+  ).rows;
+  const missing = await deps.dispatcher.missingJobIds(rows.map((r) => jobIdFor(r.id, r.try_number)));
+  const lost = rows.filter((r) => missing.has(jobIdFor(r.id, r.try_number)));
+  await deps.dispatcher.enqueue(lost.map((r) => ({ id: r.id, tryNumber: r.try_number, dagId: r.dag_id, queuePriority: r.queue_priority, priorityWeight: r.priority_weight })));
+  if (lost.length) deps.log.warn({ count: lost.length }, "re-enqueued tries that BullMQ no longer held");
+
+  const zombies = (
+    await deps.db.raw<{ rows: { id: number; try_number: number; dag_id: string; task_id: string }[] }>(
+      `SELECT id, try_number, dag_id, task_id FROM task_instances
+       WHERE state = 'running' AND heartbeat_at < clock_timestamp() - (? * interval '1 millisecond') LIMIT ?`,
+      [deps.zombieTimeoutMs, batch],
+    )
+  ).rows;
+  for (const z of zombies) {
+    const task = deps.dags.get(z.dag_id)?.serialized.tasks.find((t) => t.id === z.task_id);
+    await settleLostTry(deps, z.id, z.try_number, `worker lost: no heartbeat for ${Math.round(deps.zombieTimeoutMs / 1000)}s (zombie)`, task);
+  }
+  if (zombies.length) deps.log.warn({ count: zombies.length }, "settled zombie tries");
+
+  let finishedRuns = 0;
+  for (const runId of await runningRunsWithNothingOpen(deps.db)) if (await finalizeRunIfDone(deps.db, runId)) finishedRuns++;
+  return { reenqueued: lost.length, zombies: zombies.length, finishedRuns };
+}

@@ -1,0 +1,92 @@
+import type { DagRegistry } from "../dags/dagRegistry";
+import type { BullDispatcher } from "../executor/dispatcher";
+import type { Logger } from "../obs/logger";
+import type { Db } from "../store/db";
+import { admitReadyTasks } from "./admitReadyTasks";
+import { createDueRuns } from "./createDueRuns";
+import type { LeaderLock } from "./leaderLock";
+import { reconcile } from "./reconcile";
+
+export interface SchedulerLoopDeps {
+  db: Db;
+  registry: DagRegistry;
+  dispatcher: BullDispatcher;
+  leader: LeaderLock;
+  log: Logger;
+  intervalMs: number;
+  reconcileIntervalMs: number;
+  zombieTimeoutMs: number;
+  /** Injected clock (tests). */
+  now?: () => Date;
+}
+
+/**
+ * The scheduler: every tick, the leader creates due runs; every scheduler admits ready tasks
+ * (safe in parallel: SKIP LOCKED and fenced updates); the leader reconciles Redis with
+ * Postgres every `reconcileIntervalMs`. Ticks never overlap; `poke()` asks for one now.
+ */
+export class SchedulerLoop {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+  private lastReconcile = 0;
+
+  constructor(private readonly deps: SchedulerLoopDeps) {}
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  /** Runs a tick as soon as the current one ends. */
+  poke(): void {
+    if (!this.stopped && !this.running) this.schedule(0);
+  }
+
+  private schedule(delay: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.running = this.tick()
+        .catch((err: unknown) => this.deps.log.error({ err }, "scheduler tick failed"))
+        .finally(() => {
+          this.running = undefined;
+          if (!this.stopped) this.schedule(this.deps.intervalMs);
+        });
+    }, delay);
+  }
+
+  /** One pass; exported for tests that drive the scheduler step by step. */
+  async tick(): Promise<void> {
+    const now = this.deps.now?.() ?? new Date();
+    const leader = await this.deps.leader.acquire();
+    const dags = this.deps.registry;
+    if (leader) await createDueRuns({ db: this.deps.db, dags, log: this.deps.log }, now);
+    await admitReadyTasks({
+      db: this.deps.db,
+      dispatcher: this.deps.dispatcher,
+      limits: (dagId) => {
+        const s = dags.get(dagId)?.serialized;
+        return s ? { maxActiveRuns: s.maxActiveRuns, maxActiveTasks: s.maxActiveTasks } : null;
+      },
+    });
+    if (leader && Date.now() - this.lastReconcile >= this.deps.reconcileIntervalMs) {
+      this.lastReconcile = Date.now();
+      await reconcile({
+        db: this.deps.db,
+        dispatcher: this.deps.dispatcher,
+        dags,
+        log: this.deps.log,
+        queueReady: (dagId) => (dags.get(dagId)?.serialized.maxActiveTasks ?? null) === null,
+        zombieTimeoutMs: this.deps.zombieTimeoutMs,
+        graceMs: Math.min(5000, this.deps.reconcileIntervalMs),
+      });
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+    await this.deps.leader.release();
+  }
+}

@@ -1,0 +1,235 @@
+import type { Knex } from "knex";
+import type { SerializedDag } from "../dags/graph";
+import type { Db } from "./db";
+
+/** What `syncDagSnapshot` needs of one loaded DAG (a `LoadedDag` satisfies it). */
+export interface DagToSync {
+  fileloc: string;
+  source: string;
+  serialized: SerializedDag;
+  versionHash: string;
+}
+
+/** What `syncDagSnapshot` needs of a folder scan (a `DagFolderSnapshot` satisfies it). */
+export interface DagSnapshotToSync {
+  dags: ReadonlyMap<string, DagToSync>;
+  errors: readonly { fileloc: string; message: string }[];
+}
+
+/** One `dags` row. */
+export interface DagRow {
+  dagId: string;
+  fileloc: string;
+  isPaused: boolean;
+  /** False once no DAG file defines this id any more. */
+  isActive: boolean;
+  latestVersionId: number | null;
+  schedule: string | null;
+  timezone: string;
+  description: string | null;
+  tags: string[];
+  lastParsedAt: Date;
+  createdAt: Date;
+}
+
+/** One `dag_import_errors` row. */
+export interface ImportErrorRow {
+  fileloc: string;
+  message: string;
+  /** When this message first appeared for the file. */
+  createdAt: Date;
+}
+
+/** One `dag_versions` row. */
+export interface DagVersionRow {
+  id: number;
+  dagId: string;
+  versionHash: string;
+  graph: SerializedDag;
+  source: string;
+  fileloc: string;
+  createdAt: Date;
+}
+
+interface RawDagRow {
+  dag_id: string;
+  fileloc: string;
+  is_paused: boolean;
+  is_active: boolean;
+  latest_version_id: number | null;
+  schedule: string | null;
+  timezone: string;
+  description: string | null;
+  tags: string[];
+  last_parsed_at: Date;
+  created_at: Date;
+}
+
+interface RawVersionRow {
+  id: number;
+  dag_id: string;
+  version_hash: string;
+  graph: SerializedDag;
+  source: string;
+  fileloc: string;
+  created_at: Date;
+}
+
+/** Serializes every DAG sync across processes, so concurrent syncs cannot deadlock on row order. */
+const SYNC_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext('runnel:dags:sync'))";
+
+function toDagRow(r: RawDagRow): DagRow {
+  return {
+    dagId: r.dag_id,
+    fileloc: r.fileloc,
+    isPaused: r.is_paused,
+    isActive: r.is_active,
+    latestVersionId: r.latest_version_id,
+    schedule: r.schedule,
+    timezone: r.timezone,
+    description: r.description,
+    tags: r.tags,
+    lastParsedAt: r.last_parsed_at,
+    createdAt: r.created_at,
+  };
+}
+
+async function upsertDags(trx: Knex.Transaction, dags: readonly DagToSync[]): Promise<void> {
+  if (dags.length === 0) return;
+  const rows = dags.map((d) => ({
+    dag_id: d.serialized.dagId,
+    fileloc: d.fileloc,
+    schedule: d.serialized.schedule,
+    timezone: d.serialized.timezone,
+    description: d.serialized.description,
+    tags: JSON.stringify(d.serialized.tags),
+    last_parsed_at: trx.fn.now(),
+    is_active: true,
+  }));
+  // is_paused is left alone: pausing is a person's decision, not the file's.
+  await trx("dags")
+    .insert(rows)
+    .onConflict("dag_id")
+    .merge(["fileloc", "schedule", "timezone", "description", "tags", "last_parsed_at", "is_active"]);
+}
+
+/** Inserts the versions not stored yet and returns dagId -> version id for all of them. */
+async function ensureVersions(trx: Knex.Transaction, dags: readonly DagToSync[]): Promise<Map<string, number>> {
+  const ids = new Map<string, number>();
+  if (dags.length === 0) return ids;
+  await trx("dag_versions")
+    .insert(
+      dags.map((d) => ({
+        dag_id: d.serialized.dagId,
+        version_hash: d.versionHash,
+        graph: JSON.stringify(d.serialized),
+        source: d.source,
+        fileloc: d.fileloc,
+      })),
+    )
+    .onConflict(["dag_id", "version_hash"])
+    .ignore();
+  const found = await trx<{ id: number; dag_id: string }>("dag_versions")
+    .select("id", "dag_id")
+    .whereIn(
+      ["dag_id", "version_hash"],
+      dags.map((d) => [d.serialized.dagId, d.versionHash]),
+    );
+  for (const row of found) ids.set(row.dag_id, row.id);
+  return ids;
+}
+
+async function setLatestVersions(trx: Knex.Transaction, ids: Map<string, number>): Promise<void> {
+  if (ids.size === 0) return;
+  const pairs = JSON.stringify([...ids].map(([dag_id, id]) => ({ dag_id, id })));
+  await trx.raw(
+    `UPDATE dags d SET latest_version_id = v.id
+       FROM jsonb_to_recordset(?::jsonb) AS v(dag_id text, id bigint)
+      WHERE d.dag_id = v.dag_id AND d.latest_version_id IS DISTINCT FROM v.id`,
+    [pairs],
+  );
+}
+
+async function syncImportErrors(trx: Knex.Transaction, errors: DagSnapshotToSync["errors"]): Promise<void> {
+  const filelocs = errors.map((e) => e.fileloc);
+  await trx("dag_import_errors").whereNotIn("fileloc", filelocs).delete();
+  if (errors.length === 0) return;
+  await trx.raw(
+    `INSERT INTO dag_import_errors AS e (fileloc, message)
+       SELECT fileloc, message FROM jsonb_to_recordset(?::jsonb) AS x(fileloc text, message text)
+     ON CONFLICT (fileloc) DO UPDATE
+       SET message = excluded.message,
+           created_at = CASE WHEN e.message IS DISTINCT FROM excluded.message THEN now() ELSE e.created_at END`,
+    [JSON.stringify(errors.map(({ fileloc, message }) => ({ fileloc, message })))],
+  );
+}
+
+/**
+ * Writes one scan of the DAG folder to the database in one transaction: upserts a `dags` row per
+ * DAG (never touching `is_paused`), stores each graph not seen before as a `dag_versions` row and
+ * points `latest_version_id` at it, marks DAGs no file defines any more inactive, and makes
+ * `dag_import_errors` hold exactly the failing files (a row's `created_at` moves only when its
+ * message changes). Safe to run from several processes at once: syncs are serialized by an
+ * advisory lock and an identical graph never gets a second version.
+ * @returns DAG id -> the id of the version that DAG's file holds now.
+ */
+export async function syncDagSnapshot(db: Db, snapshot: DagSnapshotToSync): Promise<Map<string, number>> {
+  const dags = [...snapshot.dags.values()].sort((a, b) => a.serialized.dagId.localeCompare(b.serialized.dagId));
+  return db.transaction(async (trx) => {
+    await trx.raw(SYNC_LOCK_SQL);
+    await upsertDags(trx, dags);
+    const ids = await ensureVersions(trx, dags);
+    await setLatestVersions(trx, ids);
+    await trx("dags")
+      .where("is_active", true)
+      .whereNotIn(
+        "dag_id",
+        dags.map((d) => d.serialized.dagId),
+      )
+      .update({ is_active: false });
+    await syncImportErrors(trx, snapshot.errors);
+    return ids;
+  });
+}
+
+/** Pauses or unpauses a DAG. @returns false when there is no such DAG. */
+export async function setDagPaused(db: Db, dagId: string, paused: boolean): Promise<boolean> {
+  const n = await db("dags").where("dag_id", dagId).update({ is_paused: paused });
+  return n > 0;
+}
+
+/** The `dags` row of one DAG, or undefined. */
+export async function getDagRow(db: Db, dagId: string): Promise<DagRow | undefined> {
+  const row = await db<RawDagRow>("dags").where("dag_id", dagId).first();
+  return row ? toDagRow(row) : undefined;
+}
+
+/** Every `dags` row (active or not), by DAG id. */
+export async function listDagRows(db: Db): Promise<DagRow[]> {
+  const rows = await db<RawDagRow>("dags").select("*").orderBy("dag_id");
+  return rows.map(toDagRow);
+}
+
+/** The current import errors, by file. */
+export async function listImportErrors(db: Db): Promise<ImportErrorRow[]> {
+  const rows = await db<{ fileloc: string; message: string; created_at: Date }>("dag_import_errors")
+    .select("fileloc", "message", "created_at")
+    .orderBy("fileloc");
+  return rows.map((r) => ({ fileloc: r.fileloc, message: r.message, createdAt: r.created_at }));
+}
+
+/** One stored DAG version (graph and source), or undefined. */
+export async function getDagVersion(db: Db, versionId: number): Promise<DagVersionRow | undefined> {
+  const r = await db<RawVersionRow>("dag_versions").where("id", versionId).first();
+  if (!r) return undefined;
+  return { id: r.id, dagId: r.dag_id, versionHash: r.version_hash, graph: r.graph, source: r.source, fileloc: r.fileloc, createdAt: r.created_at };
+}
+
+/** Every version of a DAG, newest first, without graph or source. */
+export async function listDagVersions(db: Db, dagId: string): Promise<Omit<DagVersionRow, "graph" | "source">[]> {
+  const rows = await db<RawVersionRow>("dag_versions")
+    .select("id", "dag_id", "version_hash", "fileloc", "created_at")
+    .where("dag_id", dagId)
+    .orderBy("id", "desc");
+  return rows.map((r) => ({ id: r.id, dagId: r.dag_id, versionHash: r.version_hash, fileloc: r.fileloc, createdAt: r.created_at }));
+}

@@ -1,0 +1,160 @@
+import type { Knex } from "knex";
+import type { SerializedDag } from "../dags/graph";
+import { RunState, TaskState, TERMINAL_TASK_STATES, type RunType, sqlList } from "../sdk/states";
+import type { Db } from "./db";
+
+const TERMINAL_TASK_SQL = sqlList([...TERMINAL_TASK_STATES]);
+
+/** Queue priority of a run's tasks: fresh (scheduled, manual) work before backfill work. */
+export const QUEUE_PRIORITY = { fresh: 0, backfill: 100 } as const;
+
+export interface NewRun {
+  dagId: string;
+  runId: string;
+  runType: RunType;
+  logicalDate: Date;
+  dataIntervalStart: Date;
+  dataIntervalEnd: Date;
+  versionId: number;
+  graph: SerializedDag;
+  conf?: Record<string, unknown>;
+  backfillId?: number | null;
+}
+
+export interface RunRow {
+  id: number;
+  dag_id: string;
+  run_id: string;
+  run_type: RunType;
+  state: RunState;
+  logical_date: Date;
+  data_interval_start: Date;
+  data_interval_end: Date;
+  dag_version_id: number;
+  conf: Record<string, unknown>;
+  backfill_id: number | null;
+  created_at: Date;
+  start_date: Date | null;
+  end_date: Date | null;
+}
+
+/**
+ * Creates a queued run and its pending task instances in one transaction. The database's
+ * unique constraints decide duplicates: a run that already exists (same run id, or a
+ * scheduled/backfill run for the same logical date) is left alone and null is returned.
+ */
+export async function createRun(db: Db, run: NewRun): Promise<number | null> {
+  return db.transaction(async (trx) => {
+    const inserted = await trx.raw<{ rows: { id: number }[] }>(
+      `INSERT INTO dag_runs (dag_id, run_id, run_type, state, logical_date, data_interval_start, data_interval_end, dag_version_id, conf, backfill_id)
+       VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)
+       ON CONFLICT DO NOTHING RETURNING id`,
+      [run.dagId, run.runId, run.runType, run.logicalDate, run.dataIntervalStart, run.dataIntervalEnd, run.versionId, JSON.stringify(run.conf ?? {}), run.backfillId ?? null],
+    );
+    const id = inserted.rows[0]?.id;
+    if (id === undefined) return null;
+    await insertTaskInstances(trx, id, run);
+    return id;
+  });
+}
+
+async function insertTaskInstances(trx: Knex.Transaction, dagRunId: number, run: NewRun): Promise<void> {
+  const priority = run.runType === "backfill" ? QUEUE_PRIORITY.backfill : QUEUE_PRIORITY.fresh;
+  const rows = run.graph.tasks.map((t) => ({
+    dag_run_id: dagRunId,
+    dag_id: run.dagId,
+    task_id: t.id,
+    state: TaskState.pending,
+    max_tries: t.retries + 1,
+    trigger_rule: t.triggerRule,
+    upstream_task_ids: t.upstream,
+    priority_weight: t.priorityWeight,
+    queue_priority: priority,
+  }));
+  for (let i = 0; i < rows.length; i += 1000) await trx("task_instances").insert(rows.slice(i, i + 1000));
+}
+
+/** Logical date of the newest scheduled run of a DAG, or null. */
+export async function latestScheduledLogicalDate(db: Db, dagId: string): Promise<Date | null> {
+  const row = await db("dag_runs").where({ dag_id: dagId, run_type: "scheduled" }).max<{ max: Date | null }>("logical_date as max").first();
+  return row?.max ?? null;
+}
+
+/** Runs of a DAG that are queued or running. */
+export async function countActiveRuns(db: Db, dagId: string): Promise<number> {
+  const row = await db("dag_runs").where({ dag_id: dagId }).whereIn("state", [RunState.queued, RunState.running]).count<{ n: string }>("* as n").first();
+  return Number(row?.n ?? 0);
+}
+
+/**
+ * Moves queued runs of a DAG to running while fewer than `maxActiveRuns` run, fresh runs
+ * before backfill runs, oldest logical date first. Returns the ids started.
+ */
+export async function startQueuedRuns(db: Db, dagId: string, maxActiveRuns: number): Promise<number[]> {
+  return db.transaction(async (trx) => {
+    // Serialize starts per DAG so two schedulers cannot both fill the last slot.
+    await trx.raw("SELECT pg_advisory_xact_lock(hashtext('runnel.start_runs'), hashtext(?))", [dagId]);
+    const running = await trx("dag_runs").where({ dag_id: dagId, state: RunState.running }).count<{ n: string }>("* as n").first();
+    const free = maxActiveRuns - Number(running?.n ?? 0);
+    if (free <= 0) return [];
+    const result = await trx.raw<{ rows: { id: number }[] }>(
+      `UPDATE dag_runs SET state = 'running', start_date = clock_timestamp()
+       WHERE id IN (
+         SELECT id FROM dag_runs WHERE dag_id = ? AND state = 'queued'
+         ORDER BY (run_type = 'backfill'), logical_date, id LIMIT ? FOR UPDATE SKIP LOCKED)
+       RETURNING id`,
+      [dagId, free],
+    );
+    return result.rows.map((r) => r.id);
+  });
+}
+
+/** Ids of DAGs that have queued runs. */
+export async function dagsWithQueuedRuns(db: Db): Promise<string[]> {
+  const rows = await db("dag_runs").distinct("dag_id").where({ state: RunState.queued });
+  return rows.map((r: { dag_id: string }) => r.dag_id);
+}
+
+/**
+ * Ends a running run whose task instances are all terminal: failed when a leaf task (one no
+ * other task depends on) failed or was upstream_failed, else success. Fenced on `running`.
+ * @returns the new state, or null when the run is not finished (or not running).
+ */
+export async function finalizeRunIfDone(db: Db | Knex.Transaction, dagRunId: number): Promise<RunState | null> {
+  const result = await db.raw<{ rows: { state: RunState }[] }>(
+    `WITH s AS (
+       SELECT count(*) FILTER (WHERE t.state NOT IN (${TERMINAL_TASK_SQL})) AS open,
+              count(*) FILTER (WHERE t.state IN ('failed','upstream_failed') AND NOT EXISTS (
+                SELECT 1 FROM task_instances o WHERE o.dag_run_id = t.dag_run_id AND t.task_id = ANY(o.upstream_task_ids))) AS failed_leaves
+       FROM task_instances t WHERE t.dag_run_id = ?)
+     UPDATE dag_runs r SET state = CASE WHEN s.failed_leaves > 0 THEN 'failed' ELSE 'success' END, end_date = clock_timestamp()
+     FROM s WHERE r.id = ? AND r.state = 'running' AND s.open = 0
+     RETURNING r.state`,
+    [dagRunId, dagRunId],
+  );
+  return result.rows[0]?.state ?? null;
+}
+
+/** Running runs with no open task instance left (repairs a finalize lost to a crash). */
+export async function runningRunsWithNothingOpen(db: Db, limit = 500): Promise<number[]> {
+  const result = await db.raw<{ rows: { id: number }[] }>(
+    `SELECT r.id FROM dag_runs r WHERE r.state = 'running' AND NOT EXISTS (
+       SELECT 1 FROM task_instances t WHERE t.dag_run_id = r.id AND t.state NOT IN (${TERMINAL_TASK_SQL}))
+     LIMIT ?`,
+    [limit],
+  );
+  return result.rows.map((r) => r.id);
+}
+
+export async function getRun(db: Db, dagRunId: number): Promise<RunRow | undefined> {
+  return db<RunRow>("dag_runs").where({ id: dagRunId }).first();
+}
+
+export async function getRunByRunId(db: Db, dagId: string, runId: string): Promise<RunRow | undefined> {
+  return db<RunRow>("dag_runs").where({ dag_id: dagId, run_id: runId }).first();
+}
+
+/** Newest runs of a DAG first. */
+export async function listRuns(db: Db, dagId: string, limit = 25): Promise<RunRow[]> {
+  return db<RunRow>("dag_runs").where({ dag_id: dagId }).orderBy([{ column: "logical_date", order: "desc" }, { column: "id", order: "desc" }]).limit(limit);
+}

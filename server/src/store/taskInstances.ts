@@ -1,0 +1,195 @@
+import type { Knex } from "knex";
+import { evaluateTriggerRule } from "../scheduler/triggerRules";
+import { TaskState, type TriggerRule } from "../sdk/states";
+import type { Db } from "./db";
+
+type Conn = Db | Knex.Transaction;
+
+/** A task instance that was just moved to `queued` and must be pushed to BullMQ. */
+export interface QueuedTask {
+  id: number;
+  tryNumber: number;
+  dagId: string;
+  queuePriority: number;
+  priorityWeight: number;
+}
+
+interface PendingRow {
+  id: number;
+  dag_run_id: number;
+  dag_id: string;
+  trigger_rule: TriggerRule;
+  upstream_states: string[];
+}
+
+const QUEUED_RETURNING = "id, try_number, dag_id, queue_priority, priority_weight";
+interface QueuedRow {
+  id: number;
+  try_number: number;
+  dag_id: string;
+  queue_priority: number;
+  priority_weight: number;
+}
+const toQueued = (r: QueuedRow): QueuedTask => ({ id: r.id, tryNumber: r.try_number, dagId: r.dag_id, queuePriority: r.queue_priority, priorityWeight: r.priority_weight });
+
+/** Where pending task instances to look at are. */
+export type PendingScope =
+  | { kind: "runs"; dagRunIds: number[] }
+  /** Only the direct downstream of `taskIds` in one run (fast follow after a completion). */
+  | { kind: "downstream"; dagRunId: number; taskIds: string[] }
+  /** Every pending task instance of every running run (scheduler tick). */
+  | { kind: "allRunning"; limit: number };
+
+async function selectPending(conn: Conn, scope: PendingScope): Promise<PendingRow[]> {
+  const base = `SELECT ti.id, ti.dag_run_id, ti.dag_id, ti.trigger_rule,
+      coalesce(array_agg(u.state) FILTER (WHERE u.id IS NOT NULL), '{}') AS upstream_states
+    FROM task_instances ti
+    LEFT JOIN task_instances u ON u.dag_run_id = ti.dag_run_id AND u.task_id = ANY(ti.upstream_task_ids)`;
+  if (scope.kind === "downstream") {
+    return (await conn.raw<{ rows: PendingRow[] }>(`${base} WHERE ti.dag_run_id = ? AND ti.state = 'pending' AND ti.upstream_task_ids && ?::text[] GROUP BY ti.id`, [scope.dagRunId, scope.taskIds])).rows;
+  }
+  if (scope.kind === "runs") {
+    return (await conn.raw<{ rows: PendingRow[] }>(`${base} WHERE ti.dag_run_id = ANY(?::bigint[]) AND ti.state = 'pending' GROUP BY ti.id`, [scope.dagRunIds])).rows;
+  }
+  return (
+    await conn.raw<{ rows: PendingRow[] }>(
+      `${base} JOIN dag_runs r ON r.id = ti.dag_run_id AND r.state = 'running' WHERE ti.state = 'pending' GROUP BY ti.id LIMIT ?`,
+      [scope.limit],
+    )
+  ).rows;
+}
+
+/** Outcome of resolving pending task instances against their trigger rules. */
+export interface ResolveResult {
+  /** Moved straight to queued (fast follow): push these to BullMQ after commit. */
+  queued: QueuedTask[];
+  /** Moved to scheduled: admission queues them when slots allow. */
+  scheduled: number;
+  /** Runs in which some task instance changed state. */
+  touchedRuns: Set<number>;
+}
+
+/**
+ * Applies trigger rules to pending task instances in `scope` until nothing changes: a task
+ * that became skipped or upstream_failed can decide its own downstream, so the cascade runs
+ * in the same call. Ready ones go to `queued` (when `queueReady(dagId)`) or `scheduled`.
+ * Every update is fenced on `state = 'pending'`.
+ */
+export async function resolvePending(conn: Conn, scope: PendingScope, queueReady: (dagId: string) => boolean): Promise<ResolveResult> {
+  const result: ResolveResult = { queued: [], scheduled: 0, touchedRuns: new Set() };
+  let current: PendingScope | null = scope;
+  for (let round = 0; current && round < 1000; round++) {
+    const rows = await selectPending(conn, current);
+    const toQueue: number[] = [];
+    const toSchedule: number[] = [];
+    const toSkip: number[] = [];
+    const toUpstreamFailed: number[] = [];
+    for (const row of rows) {
+      const decision = evaluateTriggerRule(row.trigger_rule, row.upstream_states);
+      if (decision === "run") (queueReady(row.dag_id) ? toQueue : toSchedule).push(row.id);
+      else if (decision === "skip") toSkip.push(row.id);
+      else if (decision === "upstream_failed") toUpstreamFailed.push(row.id);
+      if (decision !== "wait") result.touchedRuns.add(row.dag_run_id);
+    }
+    if (toQueue.length) {
+      const q = await conn.raw<{ rows: QueuedRow[] }>(
+        `UPDATE task_instances SET state = 'queued', try_number = try_number + 1, queued_at = clock_timestamp(), updated_at = clock_timestamp()
+         WHERE id = ANY(?::bigint[]) AND state = 'pending' RETURNING ${QUEUED_RETURNING}`,
+        [toQueue],
+      );
+      result.queued.push(...q.rows.map(toQueued));
+    }
+    if (toSchedule.length) {
+      const s = await conn.raw(`UPDATE task_instances SET state = 'scheduled', updated_at = clock_timestamp() WHERE id = ANY(?::bigint[]) AND state = 'pending'`, [toSchedule]);
+      result.scheduled += s.rowCount ?? 0;
+    }
+    const ended = await endPending(conn, toSkip, TaskState.skipped);
+    const failed = await endPending(conn, toUpstreamFailed, TaskState.upstream_failed);
+    const changed = [...ended, ...failed];
+    // Only task instances that became terminal here can unblock more work in this call.
+    current = changed.length ? cascadeScope(scope, changed) : null;
+  }
+  return result;
+}
+
+function cascadeScope(scope: PendingScope, changed: { dag_run_id: number; task_id: string }[]): PendingScope {
+  if (scope.kind === "downstream") return { kind: "downstream", dagRunId: scope.dagRunId, taskIds: changed.map((c) => c.task_id) };
+  return { kind: "runs", dagRunIds: [...new Set(changed.map((c) => c.dag_run_id))] };
+}
+
+async function endPending(conn: Conn, ids: number[], state: TaskState): Promise<{ dag_run_id: number; task_id: string }[]> {
+  if (!ids.length) return [];
+  const r = await conn.raw<{ rows: { dag_run_id: number; task_id: string }[] }>(
+    `UPDATE task_instances SET state = ?, end_date = clock_timestamp(), updated_at = clock_timestamp()
+     WHERE id = ANY(?::bigint[]) AND state = 'pending' RETURNING dag_run_id, task_id`,
+    [state, ids],
+  );
+  return r.rows;
+}
+
+/**
+ * Admission: moves up to `limit` scheduled task instances to queued, claimed with
+ * FOR UPDATE SKIP LOCKED so several schedulers never take the same one. Fresh work before
+ * backfill work, then higher priority weight. `maxActiveTasks` caps queued+running per DAG.
+ */
+export async function queueScheduled(db: Db, limit: number, maxActiveTasks: (dagId: string) => number | null): Promise<QueuedTask[]> {
+  return db.transaction(async (trx) => {
+    const candidates = (
+      await trx.raw<{ rows: { id: number; dag_id: string }[] }>(
+        `SELECT id, dag_id FROM task_instances WHERE state = 'scheduled'
+         ORDER BY queue_priority, priority_weight DESC, id LIMIT ? FOR UPDATE SKIP LOCKED`,
+        [limit],
+      )
+    ).rows;
+    if (!candidates.length) return [];
+    const limited = [...new Set(candidates.map((c) => c.dag_id))].filter((d) => maxActiveTasks(d) !== null);
+    const free = new Map<string, number>();
+    if (limited.length) {
+      for (const dagId of limited) await trx.raw("SELECT pg_advisory_xact_lock(hashtext('runnel.admit'), hashtext(?))", [dagId]);
+      const active = (
+        await trx.raw<{ rows: { dag_id: string; n: string }[] }>(
+          `SELECT dag_id, count(*) AS n FROM task_instances WHERE state IN ('queued','running') AND dag_id = ANY(?::text[]) GROUP BY dag_id`,
+          [limited],
+        )
+      ).rows;
+      for (const dagId of limited) free.set(dagId, (maxActiveTasks(dagId) ?? 0) - Number(active.find((a) => a.dag_id === dagId)?.n ?? 0));
+    }
+    const picked = candidates.filter((c) => {
+      const left = free.get(c.dag_id);
+      if (left === undefined) return true;
+      free.set(c.dag_id, left - 1);
+      return left > 0;
+    });
+    if (!picked.length) return [];
+    const q = await trx.raw<{ rows: QueuedRow[] }>(
+      `UPDATE task_instances SET state = 'queued', try_number = try_number + 1, queued_at = clock_timestamp(), updated_at = clock_timestamp()
+       WHERE id = ANY(?::bigint[]) AND state = 'scheduled' RETURNING ${QUEUED_RETURNING}`,
+      [picked.map((p) => p.id)],
+    );
+    return q.rows.map(toQueued);
+  });
+}
+
+export interface TaskInstanceRow {
+  id: number;
+  dag_run_id: number;
+  dag_id: string;
+  task_id: string;
+  state: TaskState;
+  try_number: number;
+  max_tries: number;
+  output: unknown;
+  worker: string | null;
+  queued_at: Date | null;
+  start_date: Date | null;
+  end_date: Date | null;
+  next_try_at: Date | null;
+}
+
+export async function listTaskInstances(db: Db, dagRunId: number): Promise<TaskInstanceRow[]> {
+  return db<TaskInstanceRow>("task_instances").where({ dag_run_id: dagRunId }).orderBy("id");
+}
+
+export async function getTaskInstance(db: Db, id: number): Promise<TaskInstanceRow | undefined> {
+  return db<TaskInstanceRow>("task_instances").where({ id }).first();
+}

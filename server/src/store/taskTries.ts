@@ -1,0 +1,187 @@
+import type { Knex } from "knex";
+import { AttemptState, TaskState, type RunType } from "../sdk/states";
+import type { Db } from "./db";
+import { finalizeRunIfDone } from "./runs";
+import { resolvePending, type QueuedTask } from "./taskInstances";
+import { insertLogLines, type LogLine } from "./taskLogs";
+
+/** Everything a worker needs to run one try, read in the same statement that claims it. */
+export interface ClaimedTry {
+  id: number;
+  dagRunId: number;
+  dagId: string;
+  taskId: string;
+  tryNumber: number;
+  maxTries: number;
+  queuedAt: Date | null;
+  startDate: Date;
+  runId: string;
+  runType: RunType;
+  logicalDate: Date;
+  dataIntervalStart: Date;
+  dataIntervalEnd: Date;
+  conf: Record<string, unknown>;
+  dagVersionId: number;
+  /** Outputs of the direct upstream task instances, by task id. */
+  upstreamOutputs: Record<string, unknown>;
+}
+
+/** Why a claim was refused. */
+export type ClaimRefusal =
+  /** The same try is already `running`: its previous holder vanished (a stalled BullMQ job). */
+  | "running_elsewhere"
+  /** The task instance moved on (another try, cleared, finished, removed): drop the job. */
+  | "stale";
+
+/**
+ * `queued`/`up_for_retry`/`up_for_reschedule` -> `running` for exactly this try, opening its
+ * task_attempts row and reading the run and the upstream outputs, in one statement.
+ */
+export async function claimTry(db: Db, id: number, tryNumber: number, worker: string): Promise<ClaimedTry | ClaimRefusal> {
+  const result = await db.raw<{ rows: Record<string, unknown>[] }>(
+    `WITH upd AS (
+       UPDATE task_instances SET state = 'running', start_date = clock_timestamp(), heartbeat_at = clock_timestamp(),
+         worker = ?, next_try_at = NULL, updated_at = clock_timestamp()
+       WHERE id = ? AND try_number = ? AND state IN ('queued','up_for_retry','up_for_reschedule')
+         AND EXISTS (SELECT 1 FROM dag_runs r WHERE r.id = task_instances.dag_run_id AND r.state = 'running')
+       RETURNING *
+     ), att AS (
+       INSERT INTO task_attempts (task_instance_id, try_number, state, worker, queued_at, start_date)
+       SELECT id, try_number, 'running', worker, queued_at, start_date FROM upd
+       ON CONFLICT (task_instance_id, try_number) DO UPDATE SET state = 'running', worker = excluded.worker, start_date = excluded.start_date, end_date = NULL, error = NULL
+     )
+     SELECT upd.id, upd.dag_run_id, upd.dag_id, upd.task_id, upd.try_number, upd.max_tries, upd.queued_at, upd.start_date,
+       r.run_id, r.run_type, r.logical_date, r.data_interval_start, r.data_interval_end, r.conf, r.dag_version_id,
+       (SELECT coalesce(jsonb_object_agg(u.task_id, u.output), '{}'::jsonb) FROM task_instances u
+         WHERE u.dag_run_id = upd.dag_run_id AND u.task_id = ANY(upd.upstream_task_ids)) AS upstream_outputs
+     FROM upd JOIN dag_runs r ON r.id = upd.dag_run_id`,
+    [worker, id, tryNumber],
+  );
+  const row = result.rows[0];
+  if (!row) {
+    const current = await db("task_instances").select("state", "try_number").where({ id }).first<{ state: string; try_number: number } | undefined>();
+    return current?.state === TaskState.running && current.try_number === tryNumber ? "running_elsewhere" : "stale";
+  }
+  return {
+    id: row.id as number,
+    dagRunId: row.dag_run_id as number,
+    dagId: row.dag_id as string,
+    taskId: row.task_id as string,
+    tryNumber: row.try_number as number,
+    maxTries: row.max_tries as number,
+    queuedAt: (row.queued_at as Date | null) ?? null,
+    startDate: row.start_date as Date,
+    runId: row.run_id as string,
+    runType: row.run_type as RunType,
+    logicalDate: row.logical_date as Date,
+    dataIntervalStart: row.data_interval_start as Date,
+    dataIntervalEnd: row.data_interval_end as Date,
+    conf: (row.conf as Record<string, unknown>) ?? {},
+    dagVersionId: row.dag_version_id as number,
+    upstreamOutputs: (row.upstream_outputs as Record<string, unknown>) ?? {},
+  };
+}
+
+/** The end of one try, as the worker saw it. */
+export interface TryOutcome {
+  id: number;
+  dagRunId: number;
+  taskId: string;
+  tryNumber: number;
+  /** success, skipped or failed (final); a failure with tries left goes through scheduleRetry. */
+  state: typeof TaskState.success | typeof TaskState.skipped | typeof TaskState.failed;
+  attemptState: AttemptState;
+  output?: unknown;
+  error?: string | null;
+  errorCode?: string | null;
+  logLines?: LogLine[];
+}
+
+/** What finishing a try changed. */
+export interface FinishResult {
+  /** False when the fence refused the write: a stale try, already finished elsewhere. */
+  won: boolean;
+  /** Downstream task instances queued by fast follow: enqueue them after this returns. */
+  queued: QueuedTask[];
+  runState: string | null;
+}
+
+/**
+ * Ends a running try in ONE transaction: the task instance (fenced by try number and
+ * `running`), its attempt row, its last log lines, the downstream task instances that became
+ * ready or can never run, and the run itself when this was its last open task. Completions
+ * in one run are serialized by a row lock on the run so a fan-in sees every upstream.
+ */
+export async function finishTry(db: Db, outcome: TryOutcome, queueReady: (dagId: string) => boolean): Promise<FinishResult> {
+  return db.transaction(async (trx) => {
+    await trx.raw("SELECT 1 FROM dag_runs WHERE id = ? FOR UPDATE", [outcome.dagRunId]);
+    const upd = await trx.raw(
+      `UPDATE task_instances SET state = ?, output = ?::jsonb, end_date = clock_timestamp(), heartbeat_at = NULL, updated_at = clock_timestamp()
+       WHERE id = ? AND try_number = ? AND state = 'running'`,
+      [outcome.state, outcome.output === undefined ? null : JSON.stringify(outcome.output), outcome.id, outcome.tryNumber],
+    );
+    if (!upd.rowCount) return { won: false, queued: [], runState: null };
+    await closeAttempt(trx, outcome.id, outcome.tryNumber, outcome.attemptState, outcome.error ?? null, outcome.errorCode ?? null);
+    await insertLogLines(trx, outcome.id, outcome.tryNumber, outcome.logLines ?? []);
+    if (outcome.state === TaskState.failed) await openTaskDeadLetter(trx, outcome);
+    const resolved = await resolvePending(trx, { kind: "downstream", dagRunId: outcome.dagRunId, taskIds: [outcome.taskId] }, queueReady);
+    const runState = await finalizeRunIfDone(trx, outcome.dagRunId);
+    return { won: true, queued: resolved.queued, runState };
+  });
+}
+
+/** A task that exhausted its tries opens a task-level dead letter, in the same transaction. */
+async function openTaskDeadLetter(trx: Knex.Transaction, outcome: TryOutcome): Promise<void> {
+  await trx.raw(
+    `INSERT INTO dead_letters (kind, dag_id, task_id, task_instance_id, dag_run_id, try_number, error, attempts)
+     SELECT 'task', dag_id, task_id, id, dag_run_id, try_number, ?, try_number FROM task_instances WHERE id = ?`,
+    [outcome.error ?? "failed", outcome.id],
+  );
+}
+
+async function closeAttempt(trx: Knex.Transaction, id: number, tryNumber: number, state: AttemptState, error: string | null, errorCode: string | null): Promise<void> {
+  await trx.raw(
+    `UPDATE task_attempts SET state = ?, end_date = clock_timestamp(), error = ?, error_code = ? WHERE task_instance_id = ? AND try_number = ?`,
+    [state, error, errorCode, id, tryNumber],
+  );
+}
+
+/**
+ * A failed try with tries left: `running` -> `up_for_retry` with the next try number and the
+ * time it is due, so a lost delayed job can be restored from Postgres. Fenced like finishTry.
+ * @returns the next try number, or null when the fence refused.
+ */
+export async function scheduleRetry(
+  db: Db,
+  args: { id: number; tryNumber: number; delayMs: number; attemptState: AttemptState; error: string; errorCode: string | null; logLines?: LogLine[] },
+): Promise<number | null> {
+  return db.transaction(async (trx) => {
+    const r = await trx.raw<{ rows: { try_number: number }[] }>(
+      `UPDATE task_instances SET state = 'up_for_retry', try_number = try_number + 1,
+         next_try_at = clock_timestamp() + (? * interval '1 millisecond'), end_date = clock_timestamp(), heartbeat_at = NULL, updated_at = clock_timestamp()
+       WHERE id = ? AND try_number = ? AND state = 'running' RETURNING try_number`,
+      [args.delayMs, args.id, args.tryNumber],
+    );
+    const next = r.rows[0]?.try_number;
+    if (next === undefined) return null;
+    await closeAttempt(trx, args.id, args.tryNumber, args.attemptState, args.error, args.errorCode);
+    await insertLogLines(trx, args.id, args.tryNumber, args.logLines ?? []);
+    return next;
+  });
+}
+
+/** Refreshes the heartbeat of the running tries this worker holds. */
+export async function heartbeat(db: Db, tries: readonly { id: number; tryNumber: number }[]): Promise<void> {
+  if (!tries.length) return;
+  await db.raw(
+    `UPDATE task_instances t SET heartbeat_at = clock_timestamp() FROM unnest(?::bigint[], ?::int[]) AS h(id, try)
+     WHERE t.id = h.id AND t.try_number = h.try AND t.state = 'running'`,
+    [tries.map((t) => t.id), tries.map((t) => t.tryNumber)],
+  );
+}
+
+/** Max tries of a task instance, read when a try is lost (its worker had no chance to say). */
+export async function getTryFacts(db: Db, id: number): Promise<{ dagRunId: number; taskId: string; dagId: string; maxTries: number; tryNumber: number; state: TaskState } | undefined> {
+  const row = await db("task_instances").select("dag_run_id", "task_id", "dag_id", "max_tries", "try_number", "state").where({ id }).first();
+  return row ? { dagRunId: row.dag_run_id, taskId: row.task_id, dagId: row.dag_id, maxTries: row.max_tries, tryNumber: row.try_number, state: row.state } : undefined;
+}
