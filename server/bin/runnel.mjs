@@ -1,12 +1,7 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx so DAG files and the engine share one loader.
-import { spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import { dirname, join } from "node:path";
-import { createRequire } from "node:module";
+// Registers tsx's loader in this process (no child process, so signals reach the CLI itself)
+// and runs the TypeScript CLI; DAG files and the engine share that loader.
+import { register } from "tsx/esm/api";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const require = createRequire(import.meta.url);
-const tsxCli = require.resolve("tsx/cli");
-const result = spawnSync(process.execPath, [tsxCli, join(here, "../src/cli/main.ts"), ...process.argv.slice(2)], { stdio: "inherit" });
-process.exit(result.status ?? 1);
+register();
+await import("../src/cli/main.ts");

@@ -61,13 +61,13 @@ export async function listDagFiles(folder: string): Promise<string[]> {
  * becomes an import error and the others still load; when two files define the same DAG id,
  * the one that sorts second gets the error. Throws only when the folder itself is missing.
  */
-export async function loadDagFolder(folder: string, options: Omit<LoadDagFileOptions, "fileloc"> = {}): Promise<DagFolderSnapshot> {
+export async function loadDagFolder(folder: string, options: Omit<LoadDagFileOptions, "fileloc" | "root"> = {}): Promise<DagFolderSnapshot> {
   const root = resolve(folder);
   const files = await listDagFiles(root);
   const dags = new Map<string, LoadedDag>();
   const errors: DagImportError[] = [];
   for (const file of files) {
-    const result = await loadDagFile(join(root, file), { ...options, fileloc: file });
+    const result = await loadDagFile(join(root, file), { ...options, fileloc: file, root });
     if (!result.ok) {
       errors.push(result.error);
       continue;

@@ -1,12 +1,11 @@
 import { readFile } from "node:fs/promises";
-import { pathToFileURL } from "node:url";
-import { tsImport } from "tsx/esm/api";
 import { isDagDefinition, type DagDefinition } from "../sdk/defineDag";
 import type { CompiledSchedule } from "../schedule/index";
 import type { SerializedDag } from "./graph";
 import { describeLoadError } from "./describeLoadError";
 import { diagnoseSyntax, isVagueSyntaxError } from "./diagnoseSyntax";
 import { serializeDag, versionHash } from "./serializeDag";
+import { importDagModule } from "./importDagModule";
 import { formatProblems, validateDag, type ScheduleCompiler } from "./validateDag";
 
 /** A DAG file that loaded and passed validation. */
@@ -38,6 +37,8 @@ export type DagFileResult = { ok: true; dag: LoadedDag } | { ok: false; error: D
 export interface LoadDagFileOptions {
   /** The name recorded for the file; default: `path` as given. */
   fileloc?: string;
+  /** The DAG folder: modules imported from inside it are reloaded with the file. Default: the file's folder. */
+  root?: string;
   /** A file whose import has not settled by then is an import error. Default 30 000 ms. */
   timeoutMs?: number;
   /** Schedule compiler (default: the schedule module's `compileSchedule`). */
@@ -46,15 +47,13 @@ export interface LoadDagFileOptions {
 
 const NO_DAG = "exports no DAG: default-export the result of defineDag(...)";
 
-async function importFresh(path: string, timeoutMs: number): Promise<Record<string, unknown>> {
+async function importFresh(path: string, root: string | undefined, timeoutMs: number): Promise<Record<string, unknown>> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`did not finish loading within ${timeoutMs} ms (a top-level await that never settles?)`)), timeoutMs);
   });
   try {
-    // tsImport loads the file in a fresh namespace: the file and everything it imports are read
-    // and evaluated again, so an edited DAG or helper module is picked up without a restart.
-    const mod: unknown = await Promise.race([tsImport(pathToFileURL(path).href, import.meta.url), timeout]);
+    const mod: unknown = await Promise.race([importDagModule(path, root), timeout]);
     return (typeof mod === "object" && mod !== null ? mod : {}) as Record<string, unknown>;
   } finally {
     clearTimeout(timer);
@@ -79,7 +78,7 @@ export async function loadDagFile(path: string, options: LoadDagFileOptions = {}
   let mod: Record<string, unknown>;
   try {
     source = await readFile(path, "utf8");
-    mod = await importFresh(path, options.timeoutMs ?? 30_000);
+    mod = await importFresh(path, options.root, options.timeoutMs ?? 30_000);
   } catch (err) {
     const precise = source !== undefined && isVagueSyntaxError(err) ? diagnoseSyntax(source, path) : undefined;
     return fail(precise ?? describeLoadError(err, path));

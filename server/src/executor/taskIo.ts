@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { NonRetryableError } from "../sdk/errors";
 import type { z } from "zod";
 import type { TaskContext, TaskLogger, ValidateOptions } from "../sdk/types";
 import type { Db } from "../store/db";
@@ -105,7 +106,8 @@ async function validateRecords<T>(
   if (max !== undefined && records.length > 0) {
     const ratio = invalid.length / records.length;
     if (ratio > max) {
-      throw new Error(`quality gate: ${invalid.length} of ${records.length} records invalid (${round(ratio)} > ${max})`);
+      // The same input fails the same way on every try: retrying cannot help.
+      throw new NonRetryableError(`quality gate: ${invalid.length} of ${records.length} records invalid (${round(ratio)} > ${max})`);
     }
   }
   return valid;

@@ -202,13 +202,10 @@ export async function startPrivatePostgres(options: PrivatePostgresOptions): Pro
     log(`Initialising a private PostgreSQL cluster in ${dataDir} ...`);
     await server.initialise().catch((err: unknown) => fail("initialise", err));
   }
-  let pid: number | undefined;
+  // start() only rejects once the server process has exited, so there is nothing to clean up then.
+  await server.start().catch((err: unknown) => fail("start", err));
+  const pid = (await runningPostmaster(dataDir))?.pid;
   const removeExitHook = killOnExit(() => pid);
-  await server.start().catch(async (err: unknown) => {
-    removeExitHook();
-    return fail("start", err);
-  });
-  pid = (await runningPostmaster(dataDir))?.pid;
   log(`Started a private PostgreSQL on 127.0.0.1:${port} (data in ${dataDir}, password in ${passwordFile})`);
 
   let stopped = false;

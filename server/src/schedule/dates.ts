@@ -1,6 +1,6 @@
 import { ScheduleError } from "./errors";
 import type { DataInterval } from "./types";
-import { wallTimeToInstant } from "./wallClock";
+import { instantsForWallTime, wallTimeToInstant } from "./wallClock";
 import { DAY_MS, HOUR_MS, MINUTE_MS, zoneOffsets } from "./zoneOffsets";
 
 // YYYY-MM-DD, optionally followed by a time (T or a space) and optionally by Z or an offset.
@@ -77,12 +77,26 @@ export function formatDs(date: Date, timezone: string): string {
 /**
  * The partition an interval writes: its start's local date ("2024-03-01") when the interval
  * starts at local midnight (daily and coarser schedules), else its local start minute
- * ("2024-03-01T06:00"). Stable across reruns, so a task can overwrite exactly its partition.
+ * ("2024-03-01T06:00"). In the hour an autumn DST change repeats, the minute alone would name
+ * two intervals (and the second run would overwrite the first's partition), so there the
+ * UTC offset is appended: "2024-11-03T01:00-04:00", then "2024-11-03T01:00-05:00".
+ * Stable across reruns, so a task can overwrite exactly its partition.
  * @throws ScheduleError for an unknown timezone or an invalid Date.
  */
 export function partitionKey(interval: DataInterval, timezone: string): string {
-  const wall = zoneOffsets(timezone).toWall(toMs(interval.start, "interval start"));
+  const zone = zoneOffsets(timezone);
+  const start = toMs(interval.start, "interval start");
+  const wall = zone.toWall(start);
   const iso = new Date(wall).toISOString();
   const sinceMidnight = ((wall % DAY_MS) + DAY_MS) % DAY_MS;
-  return sinceMidnight === 0 ? iso.slice(0, 10) : iso.slice(0, 16);
+  if (sinceMidnight === 0) return iso.slice(0, 10);
+  const repeated = instantsForWallTime(zone, wall, "every").length > 1;
+  return repeated ? iso.slice(0, 16) + formatOffset(zone.offsetAt(start)) : iso.slice(0, 16);
+}
+
+/** "+02:00", "-05:00", "+05:45" for an offset in ms. */
+function formatOffset(offsetMs: number): string {
+  const minutes = Math.round(Math.abs(offsetMs) / MINUTE_MS);
+  const sign = offsetMs < 0 ? "-" : "+";
+  return `${sign}${String(Math.floor(minutes / 60)).padStart(2, "0")}:${String(minutes % 60).padStart(2, "0")}`;
 }

@@ -1,0 +1,56 @@
+import type { DagListResponse } from "../api/types";
+import { usePolledJson } from "../api/usePolledJson";
+import { DagTable } from "./DagTable";
+import { ImportErrorsBanner } from "./ImportErrorsBanner";
+
+/** How often the list refreshes; SSE live updates replace this later. */
+export const DAG_LIST_POLL_MS = 2000;
+
+/** The home page: import errors, then every DAG. */
+export function DagListPage() {
+  const { data, error, updatedAt } = usePolledJson<DagListResponse>("/api/dags", DAG_LIST_POLL_MS);
+
+  return (
+    <main className="page">
+      <div className="page-head">
+        <h2 className="page-title">DAGs</h2>
+        {data && <span className="count">{data.dags.length}</span>}
+        {updatedAt && (
+          <span className={`freshness muted ${error ? "stale" : ""}`}>
+            <span className="pulse" aria-hidden="true" />
+            Updated <time dateTime={updatedAt.toISOString()}>{updatedAt.toLocaleTimeString()}</time>
+          </span>
+        )}
+      </div>
+
+      {error && (
+        <p role="status" className="banner banner-warning">
+          Cannot reach the Runnel API ({error.message}). Retrying every {DAG_LIST_POLL_MS / 1000} s…
+        </p>
+      )}
+
+      {data === undefined ? (
+        !error && (
+          <p role="status" className="muted loading">
+            Loading DAGs…
+          </p>
+        )
+      ) : (
+        <>
+          <ImportErrorsBanner errors={data.importErrors} />
+          {data.dags.length === 0 ? (
+            <div className="empty">
+              <p className="empty-title">No DAGs yet</p>
+              <p className="muted">
+                Add a file to the DAGs folder (<code>dags/</code> by default, or <code>RUNNEL_DAGS_FOLDER</code>) that default-exports <code>defineDag(…)</code>; it appears here
+                within seconds.
+              </p>
+            </div>
+          ) : (
+            <DagTable dags={data.dags} />
+          )}
+        </>
+      )}
+    </main>
+  );
+}
