@@ -7,6 +7,7 @@
 // parameters onto every module that file imports from inside <folder> (helpers in subfolders),
 // so they are fresh too; modules outside the folder or under node_modules keep their URL and
 // are loaded once per process. Plain JavaScript because Node loads hooks before any transpiler.
+import { Buffer } from "node:buffer";
 import { sep } from "node:path";
 import { fileURLToPath } from "node:url";
 

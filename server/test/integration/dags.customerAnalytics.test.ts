@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testTask } from "../../src/cli/testRuns";
+import { createEngineEnv, REPO_DAGS, startEngine, taskStates, trigger, waitForRunEnd, type Engine, type EngineEnv } from "../helpers/engine";
+
+let env: EngineEnv;
+let engine: Engine;
+
+beforeAll(async () => {
+  env = await createEngineEnv("ca", { dagsFolder: REPO_DAGS });
+  engine = await startEngine(env.config);
+});
+afterAll(async () => {
+  await engine?.close();
+  await env?.drop();
+});
+
+async function partitionFacts(table: string, ds: string): Promise<{ count: number; checksum: string }> {
+  const r = await env.db.raw(
+    `SELECT count(*)::int AS count, md5(coalesce(string_agg(md5(row_to_json(t)::text), '' ORDER BY md5(row_to_json(t)::text)), '')) AS checksum
+     FROM warehouse.${table} t WHERE ds::text = ?`,
+    [ds],
+  );
+  return r.rows[0];
+}
+
+describe("the example DAGs", () => {
+  it("load without import errors", () => {
+    expect(engine.rt.registry.importErrors()).toEqual([]);
+    expect(engine.rt.registry.list().map((d) => d.serialized.dagId).sort()).toEqual(["customer_analytics", "hello"]);
+  });
+
+  it("customer_analytics runs end to end for one date through the scheduler and workers", async () => {
+    const runId = await trigger(engine.rt, "customer_analytics", {}, new Date("2024-03-01T00:00:00Z"));
+    expect(await waitForRunEnd(env.db, runId, 60_000)).toBe("success");
+    const states = await taskStates(env.db, runId);
+    expect(Object.values(states).every((s) => s === "success")).toBe(true);
+    expect(Object.keys(states)).toHaveLength(7);
+    const metrics = await partitionFacts("customer_metrics", "2024-03-01");
+    expect(metrics.count).toBeGreaterThan(0);
+    const nulls = await env.db.raw("SELECT count(*)::int AS n FROM warehouse.customer_metrics WHERE ds::text = '2024-03-01' AND (customer_id IS NULL OR revenue IS NULL)");
+    expect(nulls.rows[0].n).toBe(0);
+    // The malformed orders of the day went to the dead-letter queue, not into the table.
+    const letters = await env.db("dead_letters").where({ dag_run_id: runId, kind: "record", task_id: "extract_orders" }).count<{ n: string }[]>("* as n");
+    expect(Number(letters[0]!.n)).toBeGreaterThan(0);
+    const events = await env.db("dataset_events as e").join("datasets as d", "d.id", "e.dataset_id").join("task_instances as t", "t.id", "e.task_instance_id").where({ "t.dag_run_id": runId }).pluck("d.uri");
+    expect(events).toContain("warehouse.customer_metrics");
+    const hello = await trigger(engine.rt, "hello");
+    expect(await waitForRunEnd(env.db, hello)).toBe("success");
+  });
+
+  it("overwrites the same partition identically when a task runs three times for one date", async () => {
+    const facts = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await testTask(env.config, "customer_analytics", "extract_orders", "2024-03-02", () => undefined);
+      expect(r.state).toBe("success");
+      facts.push(await partitionFacts("raw_orders", "2024-03-02"));
+    }
+    expect(facts[0]!.count).toBeGreaterThan(0);
+    expect(facts[1]).toEqual(facts[0]);
+    expect(facts[2]).toEqual(facts[0]);
+  });
+});
