@@ -4,7 +4,7 @@ import type { SerializedTask } from "../dags/graph";
 import type { Logger } from "../obs/logger";
 import type { RunnelMetrics } from "../obs/metrics";
 import { formatDs, partitionKey } from "../schedule/index";
-import { retryAfterDelay, runnelErrorCode, TaskTimeoutError } from "../sdk/errors";
+import { NonRetryableError, retryAfterDelay, runnelErrorCode, SkipError, TaskTimeoutError } from "../sdk/errors";
 import { AttemptState, TaskState } from "../sdk/states";
 import type { TaskContext } from "../sdk/types";
 import type { Db } from "../store/db";
@@ -15,6 +15,32 @@ import type { Dispatcher } from "./dispatcher";
 import { retryPolicyOf, settleFailure, settleLostTry, type SettleDeps } from "./settleFailure";
 import { createTaskIo } from "./taskIo";
 import type { Warehouse } from "./warehouse";
+
+/**
+ * Pokes a sensor until it returns something other than false, holding the worker slot
+ * ("poke" mode; "reschedule" mode, which releases the slot between pokes, arrives with the
+ * sensors issue and runs like "poke" until then). Times out as failed, or skipped with softFail.
+ */
+async function pokeUntilTrue(task: SerializedTask, poke: () => unknown, log: AttemptLog, signal: AbortSignal): Promise<unknown> {
+  const sensor = task.sensor!;
+  const deadline = Date.now() + sensor.timeoutMs;
+  let interval = sensor.intervalMs;
+  for (let n = 1; ; n++) {
+    const result = await poke();
+    log.info(`poke ${n}: ${result === false ? "not yet" : "condition met"}`);
+    if (result !== false) return result;
+    if (Date.now() + interval > deadline) {
+      if (sensor.softFail) throw new SkipError(`sensor timed out after ${sensor.timeoutMs} ms (softFail)`);
+      throw new NonRetryableError(`sensor timed out after ${sensor.timeoutMs} ms`);
+    }
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, interval);
+      signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+    });
+    if (signal.aborted) throw signal.reason;
+    if (sensor.exponentialBackoff) interval = Math.min(interval * 2, Math.max(0, deadline - Date.now()));
+  }
+}
 
 /** Where the runner finds task code: the process's DAG registry. */
 export interface DagLookup {
@@ -165,9 +191,8 @@ export class TryRunner {
       }, task.timeoutMs);
     });
     try {
-      const result = await Promise.race([withAttemptLog(log, () => Promise.resolve().then(() => spec.run(ctx as TaskContext<never, never>))), timeout]);
-      if (task.kind === "sensor" && result === false) throw new TaskFailure("sensor condition not met", "SENSOR_NOT_MET");
-      return result;
+      const body = task.sensor ? () => pokeUntilTrue(task, () => spec.run(ctx as TaskContext<never, never>), log, controller.signal) : () => spec.run(ctx as TaskContext<never, never>);
+      return await Promise.race([withAttemptLog(log, () => Promise.resolve().then(body)), timeout]);
     } finally {
       if (timer) clearTimeout(timer);
     }
@@ -250,7 +275,7 @@ export class TryRunner {
       return { state: TaskState.skipped, claim, lines: log.all };
     }
     log.error(err instanceof Error && err.stack && !(err instanceof TaskFailure) ? err.stack : message);
-    const final = code === "NON_RETRYABLE" || (err instanceof TaskFailure && err.code !== "SENSOR_NOT_MET");
+    const final = code === "NON_RETRYABLE" || err instanceof TaskFailure;
     const task = this.findTask(undefined, claim);
     const state = await settleFailure(
       this.settleDeps(),

@@ -1,7 +1,6 @@
 import type { LoadedDag } from "../dags/dagFolder";
 import { jobIdFor, type BullDispatcher } from "../executor/dispatcher";
 import { settleLostTry, type SettleDeps } from "../executor/settleFailure";
-import type { Db } from "../store/db";
 import { finalizeRunIfDone, runningRunsWithNothingOpen } from "../store/runs";
 
 export interface ReconcileDeps extends SettleDeps {

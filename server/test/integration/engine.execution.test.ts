@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { finishTry } from "../../src/store/taskTries";
-import { attemptsOf, createEngineEnv, startEngine, taskStates, trigger, waitForRunEnd, type Engine, type EngineEnv } from "../helpers/engine";
+import { attemptsOf, createEngineEnv, startEngine, taskStates, trigger, waitFor, waitForRunEnd, type Engine, type EngineEnv } from "../helpers/engine";
 
 let env: EngineEnv;
 let engine: Engine;
@@ -107,5 +107,22 @@ describe("task execution through the scheduler and BullMQ workers", () => {
     expect(after.try_number).toBe(4);
     const attempt2 = await env.db("task_attempts").where({ task_instance_id: ti.id, try_number: 2 }).first();
     expect(attempt2.state).toBe("failed");
+  });
+});
+
+describe("sensors", () => {
+  it("pokes until the condition holds and passes its value downstream; a soft-failed one is skipped", async () => {
+    const { writeFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const runId = await trigger(engine.rt, "sensing", { scratch: env.scratch });
+    await waitFor("a few pokes", async () => {
+      const n = await env.db("task_logs as l").join("task_instances as t", "t.id", "l.task_instance_id").where({ "t.dag_run_id": runId, "t.task_id": "wait_for_file" }).count<{ n: string }[]>("* as n");
+      return Number(n[0]!.n) >= 2 ? true : undefined;
+    });
+    writeFileSync(join(env.scratch, "input.csv"), "id\n1\n");
+    expect(await waitForRunEnd(env.db, runId)).toBe("success");
+    expect(await taskStates(env.db, runId)).toEqual({ wait_for_file: "success", use_file: "success", never: "skipped" });
+    const used = await env.db("task_instances").where({ dag_run_id: runId, task_id: "use_file" }).first();
+    expect(used.output).toEqual({ used: "input.csv" });
   });
 });
