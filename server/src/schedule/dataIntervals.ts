@@ -1,3 +1,4 @@
+import { parseCron } from "./compileSchedule";
 import { toMs } from "./dates";
 import { ScheduleError } from "./errors";
 import { FireTimes } from "./fireTimes";
@@ -30,7 +31,8 @@ function buildKind(s: CompiledSchedule): Kind {
   const start = s.startDate.getTime();
   const endDate = s.endDate === null ? Infinity : s.endDate.getTime();
   if (s.cron === ONCE) return { kind: "once", at: start, endDate };
-  const fires = new FireTimes(s.cron, zoneOffsets(s.timezone));
+  // parseCron again: the schedule may have been rebuilt from storage rather than compiled.
+  const fires = new FireTimes(parseCron(s.cron), zoneOffsets(s.timezone));
   return { kind: "cron", fires, firstStart: fires.nextAfter(start - 1), endDate };
 }
 

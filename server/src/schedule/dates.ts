@@ -24,7 +24,10 @@ export function parseDateInZone(text: string, timezone: string, what?: string): 
     const subject = what === undefined ? JSON.stringify(text) : `${what} ${JSON.stringify(text)}`;
     return new ScheduleError(`${subject} is not a date (use YYYY-MM-DD or an ISO date-time)`);
   };
-  const m = typeof text === "string" ? DATE_RE.exec(text.trim()) : null;
+  if (typeof text !== "string") {
+    throw new ScheduleError(`${what ?? "date"} must be a string (YYYY-MM-DD or an ISO date-time), got ${String(text)}`);
+  }
+  const m = DATE_RE.exec(text.trim());
   if (m === null) throw notADate();
   const [, year, month, day, hour = "0", minute = "0", second = "0", fraction = "", offset] = m;
   const wall = wallMs(Number(year), Number(month), Number(day), Number(hour), Number(minute), Number(second), fraction);
@@ -76,7 +79,8 @@ export function formatDs(date: Date, timezone: string): string {
 
 /**
  * The partition an interval writes: its start's local date ("2024-03-01") when the interval
- * starts at local midnight (daily and coarser schedules), else its local start minute
+ * starts a local day (daily and coarser schedules: local midnight, or the first instant of a
+ * day whose midnight DST skips, as in America/Havana), else its local start minute
  * ("2024-03-01T06:00"). In the hour an autumn DST change repeats, the minute alone would name
  * two intervals (and the second run would overwrite the first's partition), so there the
  * UTC offset is appended: "2024-11-03T01:00-04:00", then "2024-11-03T01:00-05:00".
@@ -88,8 +92,8 @@ export function partitionKey(interval: DataInterval, timezone: string): string {
   const start = toMs(interval.start, "interval start");
   const wall = zone.toWall(start);
   const iso = new Date(wall).toISOString();
-  const sinceMidnight = ((wall % DAY_MS) + DAY_MS) % DAY_MS;
-  if (sinceMidnight === 0) return iso.slice(0, 10);
+  const startsDay = Math.floor(zone.toWall(start - 1) / DAY_MS) !== Math.floor(wall / DAY_MS);
+  if (startsDay) return iso.slice(0, 10);
   const repeated = instantsForWallTime(zone, wall, "every").length > 1;
   return repeated ? iso.slice(0, 16) + formatOffset(zone.offsetAt(start)) : iso.slice(0, 16);
 }

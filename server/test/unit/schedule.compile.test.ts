@@ -105,6 +105,11 @@ describe("compileSchedule: invalid input throws ScheduleError naming the value",
     expect((caught as Error).message).toMatch(message);
   });
 
+  it("rejects a Date object where a string is expected (plain-JavaScript DAG files)", () => {
+    const startDate = new Date("2024-01-01T00:00:00Z") as unknown as string;
+    expect(() => compileSchedule(spec({ startDate }))).toThrow(/^startDate must be a string \(YYYY-MM-DD or an ISO date-time\), got /);
+  });
+
   it("rejects a non-boolean catchup coming from untyped DAG files", () => {
     expect(() => compileSchedule(spec({ catchup: "yes" as unknown as boolean }))).toThrow(/catchup must be true or false, got yes/);
   });

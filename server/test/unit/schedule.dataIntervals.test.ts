@@ -80,6 +80,13 @@ describe("intervalForLogicalDate", () => {
     expect(intervalForLogicalDate(compile(null), d("2024-01-01T00:00:00Z"))).toBeNull();
   });
 
+  it("works on a schedule rebuilt from storage, and validates its cron", () => {
+    const stored = JSON.parse(JSON.stringify(compile("@daily"))) as { spec: ScheduleSpec; cron: string; timezone: string };
+    const rebuilt = { ...stored, startDate: d("2024-01-01T00:00:00Z"), endDate: null };
+    expect(nextInterval(rebuilt, null)?.end).toEqual(d("2024-01-02T00:00:00Z"));
+    expect(() => nextInterval({ ...rebuilt, cron: "61 * * * *" }, null)).toThrow(ScheduleError);
+  });
+
   it("rejects an invalid Date with a ScheduleError", () => {
     expect(() => intervalForLogicalDate(compile("@daily"), new Date(Number.NaN))).toThrow(/logicalDate is not a valid date/);
   });

@@ -78,6 +78,9 @@ describe("partitionKey", () => {
     ["2024-03-10T05:00:00Z", "America/New_York", "2024-03-10"],
     ["2024-03-11T04:00:00Z", "America/New_York", "2024-03-11"],
     ["2024-03-31T01:00:00Z", "Europe/Berlin", "2024-03-31T03:00"],
+    // Havana skips midnight: 01:00 CDT is the first instant of 2024-03-10
+    ["2024-03-10T05:00:00Z", "America/Havana", "2024-03-10"],
+    ["2024-03-10T06:00:00Z", "America/Havana", "2024-03-10T02:00"],
     // the repeated hour: the offset tells the two 01:00s apart
     ["2024-11-03T05:00:00Z", "America/New_York", "2024-11-03T01:00-04:00"],
     ["2024-11-03T06:00:00Z", "America/New_York", "2024-11-03T01:00-05:00"],

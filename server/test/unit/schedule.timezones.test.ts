@@ -44,9 +44,11 @@ describe("@daily across DST: each interval starts at local midnight and lasts 23
     expect(i).toEqual({ start: d("2024-03-10T05:00:00Z"), end: d("2024-03-11T04:00:00Z") });
   });
 
-  it("midnight skipped by DST (Havana) moves to 01:00 that day, and only that day", () => {
+  it("midnight skipped by DST (Havana) moves to 01:00 that day, still partition 2024-03-10", () => {
     const tz = "America/Havana";
-    expect(summary(localDays("@daily", tz, "2024-03-09", "2024-03-11"), tz)).toEqual(["2024-03-09 24h", "2024-03-10T01:00 23h", "2024-03-11 24h"]);
+    const list = localDays("@daily", tz, "2024-03-09", "2024-03-11");
+    expect(summary(list, tz)).toEqual(["2024-03-09 24h", "2024-03-10 23h", "2024-03-11 24h"]);
+    expect(list[1]?.start).toEqual(d("2024-03-10T05:00:00Z"));
   });
 });
 

@@ -1,0 +1,91 @@
+import { Command, InvalidArgumentError, Option } from "commander";
+import { loadConfig } from "../config/config";
+import { migrateLatest, createDb } from "../store/db";
+import { listDags, pauseDag, printIntervals, triggerDag } from "./dagCommands";
+import { runApi, runScheduler, runStart, runWorker } from "./serve";
+import { testDag, testTask } from "./testRuns";
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("must be a positive integer");
+  return n;
+}
+
+const hostOption = () => new Option("--host <host>", "address to listen on").default("127.0.0.1");
+const portOption = () => new Option("--port <port>", "port to listen on").default(8080).argParser(positiveInt);
+
+/** The `runnel` command line. */
+export function buildCli(): Command {
+  const program = new Command("runnel").description("Runnel: TypeScript DAGs, Postgres-backed scheduling, BullMQ workers").showHelpAfterError();
+
+  program
+    .command("start")
+    .description("run everything in one process: migrate, scheduler, workers, API and dashboard (starts private Postgres/Redis when none answers)")
+    .addOption(hostOption())
+    .addOption(portOption())
+    .option("--concurrency <n>", "worker slots (default RUNNEL_WORKER_CONCURRENCY or 8)", positiveInt)
+    .action((o: { host: string; port: number; concurrency?: number }) => runStart(o));
+
+  program.command("scheduler").description("run a scheduler (any number may run; one leads run creation)").action(() => runScheduler());
+
+  program
+    .command("worker")
+    .description("run a worker that executes task tries from the queue")
+    .option("--concurrency <n>", "tries run at once (default RUNNEL_WORKER_CONCURRENCY or 8)", positiveInt)
+    .option("--lock-duration <ms>", "BullMQ job lock; a worker silent this long is considered stalled", positiveInt)
+    .option("--stalled-interval <ms>", "how often to look for stalled jobs", positiveInt)
+    .action((o: { concurrency?: number; lockDuration?: number; stalledInterval?: number }) =>
+      runWorker({ concurrency: o.concurrency, lockDurationMs: o.lockDuration, stalledIntervalMs: o.stalledInterval }),
+    );
+
+  program.command("api").description("run the API server and dashboard").addOption(hostOption()).addOption(portOption()).action((o: { host: string; port: number }) => runApi(o));
+
+  program
+    .command("migrate")
+    .description("apply pending database migrations")
+    .action(async () => {
+      const db = createDb(loadConfig().databaseUrl);
+      try {
+        const applied = await migrateLatest(db);
+        console.log(applied.length ? `applied: ${applied.join(", ")}` : "database is up to date");
+      } finally {
+        await db.destroy();
+      }
+    });
+
+  const dags = program.command("dags").description("inspect and control DAGs");
+  dags.command("list").description("list DAGs and import errors").option("--json", "print JSON").action((o: { json?: boolean }) => listDags(o.json === true));
+  dags
+    .command("intervals <dagId>")
+    .description("print the data intervals of the scheduled runs whose logical date is in [from, to]")
+    .requiredOption("--from <date>", "first logical date (YYYY-MM-DD = midnight in the DAG's timezone, or ISO date-time)")
+    .requiredOption("--to <date>", "last logical date, inclusive")
+    .option("--json", "print a JSON array of { logicalDate, start, end }")
+    .action((dagId: string, o: { from: string; to: string; json?: boolean }) => printIntervals(dagId, o.from, o.to, o.json === true));
+  dags
+    .command("trigger <dagId>")
+    .description("create a manual run")
+    .option("--conf <json>", "run params as a JSON object (validated against the DAG's params schema)")
+    .option("--logical-date <date>", "logical date (default: now)")
+    .action((dagId: string, o: { conf?: string; logicalDate?: string }) => triggerDag(dagId, o.conf, o.logicalDate));
+  dags.command("pause <dagId>").description("stop creating scheduled runs").action((dagId: string) => pauseDag(dagId, true));
+  dags.command("unpause <dagId>").description("resume creating scheduled runs").action((dagId: string) => pauseDag(dagId, false));
+  dags
+    .command("test <dagId> <date>")
+    .description("run the whole DAG for one logical date in this process and print each task's log and state")
+    .action(async (dagId: string, date: string) => {
+      const state = await testDag(loadConfig(), dagId, date, (l) => process.stdout.write(`${l}\n`));
+      process.exitCode = state === "success" ? 0 : 1;
+    });
+
+  const tasks = program.command("tasks").description("work with single tasks");
+  tasks
+    .command("test <dagId> <taskId> <date>")
+    .description("run one task for one logical date, ignoring upstream, leaving no run behind; prints its log, state and output")
+    .action(async (dagId: string, taskId: string, date: string) => {
+      const r = await testTask(loadConfig(), dagId, taskId, date, (l) => process.stdout.write(`${l}\n`));
+      process.exitCode = r.state === "success" ? 0 : 1;
+    });
+
+  return program;
+}
