@@ -1,6 +1,6 @@
 /**
  * The smallest useful DAG: three fast tasks that pass typed outputs downstream.
- * Good for checking an install end to end (`runnel trigger hello`).
+ * Good for checking an install end to end (`pnpm runnel dags trigger hello`).
  */
 import { defineDag } from "runnel";
 

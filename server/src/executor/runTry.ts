@@ -92,8 +92,8 @@ export class TryRunner {
     captureConsole();
   }
 
-  private settleDeps(): SettleDeps {
-    return { db: this.deps.db, dispatcher: this.deps.dispatcher, log: this.deps.log, queueReady: (d) => this.queueReady(d), random: this.deps.random };
+  private settleDeps(log: Logger = this.deps.log): SettleDeps {
+    return { db: this.deps.db, dispatcher: this.deps.dispatcher, log, queueReady: (d) => this.queueReady(d), random: this.deps.random };
   }
 
   /** Fast follow queues ready downstream work directly, unless the DAG caps its active tasks (then admission does). */
@@ -163,7 +163,7 @@ export class TryRunner {
       const output = await this.invoke(claim, log);
       report = await this.succeed(claim, log, output);
     } catch (err) {
-      report = await this.fail(claim, log, err);
+      report = await this.fail(claim, log, err, plog);
     } finally {
       this.active.delete(key);
     }
@@ -260,7 +260,7 @@ export class TryRunner {
     return { state: "stale", claim, lines: log.all };
   }
 
-  private async fail(claim: ClaimedTry, log: AttemptLog, err: unknown): Promise<TryReport> {
+  private async fail(claim: ClaimedTry, log: AttemptLog, err: unknown, plog: Logger): Promise<TryReport> {
     const code = err instanceof TaskFailure ? err.code : (runnelErrorCode(err) ?? null);
     const message = err instanceof Error ? err.message : String(err);
     if (code === "SKIP") {
@@ -278,7 +278,7 @@ export class TryRunner {
     const final = code === "NON_RETRYABLE" || err instanceof TaskFailure;
     const task = this.findTask(undefined, claim);
     const state = await settleFailure(
-      this.settleDeps(),
+      this.settleDeps(plog),
       { ...claim, error: message, errorCode: code, attemptState: AttemptState.failed, final, retryAfterMs: retryAfterDelay(err), logLines: log.drain() },
       retryPolicyOf(task),
     );
