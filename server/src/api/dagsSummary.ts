@@ -1,22 +1,14 @@
 import { describeSchedule, nextInterval } from "../schedule/index";
 import type { DagRegistry } from "../dags/dagRegistry";
 import type { Db } from "../store/db";
-
-/** One DAG in the list view. */
-export interface DagSummary {
-  dagId: string;
-  schedule: string | null;
-  scheduleDescription: string;
-  isPaused: boolean;
-  nextRunAt: string | null;
-  recentRuns: { runId: string; state: string; logicalDate: string }[];
-}
+import type { RunState } from "../sdk/states";
+import type { DagListResponse } from "./contract";
 
 /** GET /api/dags: every active DAG with its recent runs, and the import errors. */
-export async function listDagSummaries(db: Db, registry: DagRegistry): Promise<{ dags: DagSummary[]; importErrors: { fileloc: string; message: string; createdAt: string }[] }> {
+export async function listDagSummaries(db: Db, registry: DagRegistry): Promise<DagListResponse> {
   const dags = await db("dags").select("dag_id", "schedule", "is_paused").where({ is_active: true }).orderBy("dag_id");
   const runs = (
-    await db.raw<{ rows: { dag_id: string; run_id: string; state: string; logical_date: Date }[] }>(
+    await db.raw<{ rows: { dag_id: string; run_id: string; state: RunState; logical_date: Date }[] }>(
       `SELECT r.dag_id, r.run_id, r.state, r.logical_date FROM dags d
        CROSS JOIN LATERAL (SELECT dag_id, run_id, state, logical_date FROM dag_runs WHERE dag_id = d.dag_id ORDER BY logical_date DESC, id DESC LIMIT 10) r
        WHERE d.is_active`,
