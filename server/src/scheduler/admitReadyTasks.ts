@@ -22,16 +22,21 @@ export interface AdmissionResult {
  * priority) and push them to BullMQ in one addBulk, then end the runs this pass finished
  * (a run ended by skips or upstream failures decided here).
  */
-export async function admitReadyTasks(deps: AdmissionDeps, batch = 1000): Promise<AdmissionResult> {
-  let startedRuns = 0;
+export async function admitReadyTasks(deps: AdmissionDeps, options: { sweepAll?: boolean; batch?: number } = {}): Promise<AdmissionResult> {
+  const { sweepAll = false, batch = 1000 } = options;
+  const started: number[] = [];
   for (const dagId of await dagsWithQueuedRuns(deps.db)) {
     const limits = deps.limits(dagId);
-    if (limits) startedRuns += (await startQueuedRuns(deps.db, dagId, limits.maxActiveRuns)).length;
+    if (limits) started.push(...(await startQueuedRuns(deps.db, dagId, limits.maxActiveRuns)));
   }
-  const resolved = await resolvePending(deps.db, { kind: "allRunning", limit: batch * 5 }, () => false);
+  // Completions judge their own downstream (fast follow), so a tick only needs to look at the
+  // runs it just started (their roots) unless asked to sweep every running run (the reconciler
+  // does, to repair anything a crash left behind).
+  const scope = sweepAll ? ({ kind: "allRunning", limit: batch * 5 } as const) : ({ kind: "runs", dagRunIds: started } as const);
+  const resolved = started.length || sweepAll ? await resolvePending(deps.db, scope, () => false) : { touchedRuns: new Set<number>() };
   const queued = await queueScheduled(deps.db, batch, (dagId) => deps.limits(dagId)?.maxActiveTasks ?? null);
   await deps.dispatcher.enqueue(queued);
   let finishedRuns = 0;
   for (const runId of resolved.touchedRuns) if (await finalizeRunIfDone(deps.db, runId)) finishedRuns++;
-  return { startedRuns, queued: queued.length, finishedRuns };
+  return { startedRuns: started.length, queued: queued.length, finishedRuns };
 }

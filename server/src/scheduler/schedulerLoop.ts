@@ -61,15 +61,19 @@ export class SchedulerLoop {
     const leader = await this.deps.leader.acquire();
     const dags = this.deps.registry;
     if (leader) await createDueRuns({ db: this.deps.db, dags, log: this.deps.log }, now);
-    await admitReadyTasks({
-      db: this.deps.db,
-      dispatcher: this.deps.dispatcher,
-      limits: (dagId) => {
-        const s = dags.get(dagId)?.serialized;
-        return s ? { maxActiveRuns: s.maxActiveRuns, maxActiveTasks: s.maxActiveTasks } : null;
+    const reconcileDue = leader && Date.now() - this.lastReconcile >= this.deps.reconcileIntervalMs;
+    await admitReadyTasks(
+      {
+        db: this.deps.db,
+        dispatcher: this.deps.dispatcher,
+        limits: (dagId) => {
+          const s = dags.get(dagId)?.serialized;
+          return s ? { maxActiveRuns: s.maxActiveRuns, maxActiveTasks: s.maxActiveTasks } : null;
+        },
       },
-    });
-    if (leader && Date.now() - this.lastReconcile >= this.deps.reconcileIntervalMs) {
+      { sweepAll: reconcileDue },
+    );
+    if (reconcileDue) {
       this.lastReconcile = Date.now();
       await reconcile({
         db: this.deps.db,

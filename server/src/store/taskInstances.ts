@@ -67,47 +67,45 @@ export interface ResolveResult {
   scheduled: number;
   /** Runs in which some task instance changed state. */
   touchedRuns: Set<number>;
+  /** How many became skipped or upstream_failed. */
+  ended: number;
+  /** How many were looked at and must keep waiting for other upstream tasks. */
+  waiting: number;
 }
 
 /**
  * Applies trigger rules to pending task instances in `scope` until nothing changes: a task
  * that became skipped or upstream_failed can decide its own downstream, so the cascade runs
  * in the same call. Ready ones go to `queued` (when `queueReady(dagId)`) or `scheduled`.
- * Every update is fenced on `state = 'pending'`.
+ * Each round is one read and one write, fenced on `state = 'pending'`.
  */
 export async function resolvePending(conn: Conn, scope: PendingScope, queueReady: (dagId: string) => boolean): Promise<ResolveResult> {
-  const result: ResolveResult = { queued: [], scheduled: 0, touchedRuns: new Set() };
+  const result: ResolveResult = { queued: [], scheduled: 0, touchedRuns: new Set(), ended: 0, waiting: 0 };
   let current: PendingScope | null = scope;
   for (let round = 0; current && round < 1000; round++) {
     const rows = await selectPending(conn, current);
-    const toQueue: number[] = [];
-    const toSchedule: number[] = [];
-    const toSkip: number[] = [];
-    const toUpstreamFailed: number[] = [];
+    const ids: number[] = [];
+    const states: TaskState[] = [];
     for (const row of rows) {
       const decision = evaluateTriggerRule(row.trigger_rule, row.upstream_states);
-      if (decision === "run") (queueReady(row.dag_id) ? toQueue : toSchedule).push(row.id);
-      else if (decision === "skip") toSkip.push(row.id);
-      else if (decision === "upstream_failed") toUpstreamFailed.push(row.id);
-      if (decision !== "wait") result.touchedRuns.add(row.dag_run_id);
+      if (decision === "wait") {
+        result.waiting++;
+        continue;
+      }
+      ids.push(row.id);
+      states.push(decision === "run" ? (queueReady(row.dag_id) ? TaskState.queued : TaskState.scheduled) : decision === "skip" ? TaskState.skipped : TaskState.upstream_failed);
+      result.touchedRuns.add(row.dag_run_id);
     }
-    if (toQueue.length) {
-      const q = await conn.raw<{ rows: QueuedRow[] }>(
-        `UPDATE task_instances SET state = 'queued', try_number = try_number + 1, queued_at = clock_timestamp(), updated_at = clock_timestamp()
-         WHERE id = ANY(?::bigint[]) AND state = 'pending' RETURNING ${QUEUED_RETURNING}`,
-        [toQueue],
-      );
-      result.queued.push(...q.rows.map(toQueued));
+    const changed = await applyDecisions(conn, ids, states);
+    const ended: { dag_run_id: number; task_id: string }[] = [];
+    for (const c of changed) {
+      if (c.state === TaskState.queued) result.queued.push(toQueued(c));
+      else if (c.state === TaskState.scheduled) result.scheduled++;
+      else ended.push(c);
     }
-    if (toSchedule.length) {
-      const s = await conn.raw(`UPDATE task_instances SET state = 'scheduled', updated_at = clock_timestamp() WHERE id = ANY(?::bigint[]) AND state = 'pending'`, [toSchedule]);
-      result.scheduled += s.rowCount ?? 0;
-    }
-    const ended = await endPending(conn, toSkip, TaskState.skipped);
-    const failed = await endPending(conn, toUpstreamFailed, TaskState.upstream_failed);
-    const changed = [...ended, ...failed];
+    result.ended += ended.length;
     // Only task instances that became terminal here can unblock more work in this call.
-    current = changed.length ? cascadeScope(scope, changed) : null;
+    current = ended.length ? cascadeScope(scope, ended) : null;
   }
   return result;
 }
@@ -117,12 +115,21 @@ function cascadeScope(scope: PendingScope, changed: { dag_run_id: number; task_i
   return { kind: "runs", dagRunIds: [...new Set(changed.map((c) => c.dag_run_id))] };
 }
 
-async function endPending(conn: Conn, ids: number[], state: TaskState): Promise<{ dag_run_id: number; task_id: string }[]> {
+type ChangedRow = QueuedRow & { dag_run_id: number; task_id: string; state: TaskState };
+
+/** pending -> queued (next try) | scheduled | skipped | upstream_failed, in one statement. */
+async function applyDecisions(conn: Conn, ids: number[], states: TaskState[]): Promise<ChangedRow[]> {
   if (!ids.length) return [];
-  const r = await conn.raw<{ rows: { dag_run_id: number; task_id: string }[] }>(
-    `UPDATE task_instances SET state = ?, end_date = clock_timestamp(), updated_at = clock_timestamp()
-     WHERE id = ANY(?::bigint[]) AND state = 'pending' RETURNING dag_run_id, task_id`,
-    [state, ids],
+  const r = await conn.raw<{ rows: ChangedRow[] }>(
+    `UPDATE task_instances t SET state = d.state,
+       try_number = t.try_number + CASE WHEN d.state = 'queued' THEN 1 ELSE 0 END,
+       queued_at = CASE WHEN d.state = 'queued' THEN clock_timestamp() ELSE t.queued_at END,
+       end_date = CASE WHEN d.state IN ('skipped','upstream_failed') THEN clock_timestamp() ELSE t.end_date END,
+       updated_at = clock_timestamp()
+     FROM unnest(?::bigint[], ?::text[]) AS d(id, state)
+     WHERE t.id = d.id AND t.state = 'pending'
+     RETURNING t.id, t.try_number, t.dag_id, t.queue_priority, t.priority_weight, t.dag_run_id, t.task_id, t.state`,
+    [ids, states],
   );
   return r.rows;
 }

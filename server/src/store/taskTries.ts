@@ -114,29 +114,46 @@ export interface FinishResult {
  */
 export async function finishTry(db: Db, outcome: TryOutcome, queueReady: (dagId: string) => boolean): Promise<FinishResult> {
   return db.transaction(async (trx) => {
-    await trx.raw("SELECT 1 FROM dag_runs WHERE id = ? FOR UPDATE", [outcome.dagRunId]);
-    const upd = await trx.raw(
-      `UPDATE task_instances SET state = ?, output = ?::jsonb, end_date = clock_timestamp(), heartbeat_at = NULL, updated_at = clock_timestamp()
-       WHERE id = ? AND try_number = ? AND state = 'running'`,
-      [outcome.state, outcome.output === undefined ? null : JSON.stringify(outcome.output), outcome.id, outcome.tryNumber],
+    // One statement: lock the run, end the try (fenced), close its attempt, store its last log
+    // lines and, for a final failure, open a task dead letter.
+    const ended = await trx.raw<{ rows: { won: number }[] }>(
+      `WITH run AS (SELECT id FROM dag_runs WHERE id = ? FOR UPDATE),
+       upd AS (
+         UPDATE task_instances SET state = ?, output = ?::jsonb, end_date = clock_timestamp(), heartbeat_at = NULL, updated_at = clock_timestamp()
+         WHERE id = ? AND try_number = ? AND state = 'running' AND EXISTS (SELECT 1 FROM run)
+         RETURNING id, dag_id, task_id, dag_run_id, try_number),
+       att AS (
+         UPDATE task_attempts a SET state = ?, end_date = clock_timestamp(), error = ?, error_code = ?
+         FROM upd WHERE a.task_instance_id = upd.id AND a.try_number = upd.try_number RETURNING 1),
+       logs AS (
+         INSERT INTO task_logs (task_instance_id, try_number, ts, level, message, fields)
+         SELECT upd.id, upd.try_number, l.ts, l.level, l.message, l.fields
+         FROM upd CROSS JOIN jsonb_to_recordset(?::jsonb) AS l(ts timestamptz, level text, message text, fields jsonb) RETURNING 1),
+       letter AS (
+         INSERT INTO dead_letters (kind, dag_id, task_id, task_instance_id, dag_run_id, try_number, error, attempts)
+         SELECT 'task', dag_id, task_id, id, dag_run_id, try_number, ?, try_number FROM upd WHERE ?::boolean RETURNING 1)
+       SELECT (SELECT count(*) FROM upd)::int AS won, (SELECT count(*) FROM att) + (SELECT count(*) FROM logs) + (SELECT count(*) FROM letter) AS side_effects`,
+      [
+        outcome.dagRunId,
+        outcome.state,
+        outcome.output === undefined ? null : JSON.stringify(outcome.output),
+        outcome.id,
+        outcome.tryNumber,
+        outcome.attemptState,
+        outcome.error ?? null,
+        outcome.errorCode ?? null,
+        JSON.stringify(outcome.logLines ?? []),
+        outcome.error ?? "failed",
+        outcome.state === TaskState.failed,
+      ],
     );
-    if (!upd.rowCount) return { won: false, queued: [], runState: null };
-    await closeAttempt(trx, outcome.id, outcome.tryNumber, outcome.attemptState, outcome.error ?? null, outcome.errorCode ?? null);
-    await insertLogLines(trx, outcome.id, outcome.tryNumber, outcome.logLines ?? []);
-    if (outcome.state === TaskState.failed) await openTaskDeadLetter(trx, outcome);
+    if (!ended.rows[0]?.won) return { won: false, queued: [], runState: null };
+    // The run row is locked now, so this read sees every completed upstream of the run.
     const resolved = await resolvePending(trx, { kind: "downstream", dagRunId: outcome.dagRunId, taskIds: [outcome.taskId] }, queueReady);
-    const runState = await finalizeRunIfDone(trx, outcome.dagRunId);
+    const maybeDone = resolved.queued.length === 0 && resolved.scheduled === 0 && resolved.waiting === 0;
+    const runState = maybeDone ? await finalizeRunIfDone(trx, outcome.dagRunId) : null;
     return { won: true, queued: resolved.queued, runState };
   });
-}
-
-/** A task that exhausted its tries opens a task-level dead letter, in the same transaction. */
-async function openTaskDeadLetter(trx: Knex.Transaction, outcome: TryOutcome): Promise<void> {
-  await trx.raw(
-    `INSERT INTO dead_letters (kind, dag_id, task_id, task_instance_id, dag_run_id, try_number, error, attempts)
-     SELECT 'task', dag_id, task_id, id, dag_run_id, try_number, ?, try_number FROM task_instances WHERE id = ?`,
-    [outcome.error ?? "failed", outcome.id],
-  );
 }
 
 async function closeAttempt(trx: Knex.Transaction, id: number, tryNumber: number, state: AttemptState, error: string | null, errorCode: string | null): Promise<void> {
