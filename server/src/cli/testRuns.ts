@@ -8,6 +8,7 @@ import { silentLogger } from "../obs/logger";
 import { intervalForLogicalDate, parseDateInZone } from "../schedule/index";
 import { triggerRun } from "../scheduler/triggerRun";
 import type { Db } from "../store/db";
+import { withConn } from "../store/pgConn";
 import { openMigratedDb } from "./dagCommands";
 import { deleteRun, forceQueueTask, startRunNow } from "../store/runControl";
 import { finalizeRunIfDone, getRun } from "../store/runs";
@@ -80,13 +81,13 @@ export async function testDag(config: RunnelConfig, dagId: string, date: string,
     await startRunNow(env.db, dagRunId);
     out(`run ${runId} (${dagId}, logical date ${logicalDate.toISOString()})`);
     for (;;) {
-      const resolved = await resolvePending(env.db, { kind: "runs", dagRunIds: [dagRunId] }, () => true);
+      const resolved = await withConn(env.db, (conn) => resolvePending(conn, { kind: "runs", dagRunIds: [dagRunId] }, () => true));
       await env.dispatcher.enqueue(resolved.queued);
       const job = await env.dispatcher.next();
       if (!job) break;
       await env.runner.run(job.id, job.tryNumber);
     }
-    await finalizeRunIfDone(env.db, dagRunId);
+    await withConn(env.db, (conn) => finalizeRunIfDone(conn, dagRunId));
     for (const ti of await listTaskInstances(env.db, dagRunId)) out(`${ti.task_id.padEnd(32)} ${ti.state} (tries: ${ti.try_number})`);
     const run = await getRun(env.db, dagRunId);
     out(`run state: ${run?.state}`);

@@ -1,6 +1,7 @@
 import type { Dispatcher } from "../executor/dispatcher";
 import type { Db } from "../store/db";
 import { dagsWithQueuedRuns, finalizeRunIfDone, startQueuedRuns } from "../store/runs";
+import { withConn } from "../store/pgConn";
 import { queueScheduled, resolvePending } from "../store/taskInstances";
 
 export interface AdmissionDeps {
@@ -33,10 +34,14 @@ export async function admitReadyTasks(deps: AdmissionDeps, options: { sweepAll?:
   // runs it just started (their roots) unless asked to sweep every running run (the reconciler
   // does, to repair anything a crash left behind).
   const scope = sweepAll ? ({ kind: "allRunning", limit: batch * 5 } as const) : ({ kind: "runs", dagRunIds: started } as const);
-  const resolved = started.length || sweepAll ? await resolvePending(deps.db, scope, () => false) : { touchedRuns: new Set<number>() };
+  const resolved = started.length || sweepAll ? await withConn(deps.db, (conn) => resolvePending(conn, scope, () => false)) : { touchedRuns: new Set<number>() };
   const queued = await queueScheduled(deps.db, batch, (dagId) => deps.limits(dagId)?.maxActiveTasks ?? null);
   await deps.dispatcher.enqueue(queued);
   let finishedRuns = 0;
-  for (const runId of resolved.touchedRuns) if (await finalizeRunIfDone(deps.db, runId)) finishedRuns++;
+  if (resolved.touchedRuns.size) {
+    await withConn(deps.db, async (conn) => {
+      for (const runId of resolved.touchedRuns) if (await finalizeRunIfDone(conn, runId)) finishedRuns++;
+    });
+  }
   return { startedRuns: started.length, queued: queued.length, finishedRuns };
 }

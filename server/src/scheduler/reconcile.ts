@@ -1,6 +1,7 @@
 import type { LoadedDag } from "../dags/dagFolder";
 import { jobIdFor, type BullDispatcher } from "../executor/dispatcher";
 import { settleLostTry, type SettleDeps } from "../executor/settleFailure";
+import { withConn } from "../store/pgConn";
 import { finalizeRunIfDone, runningRunsWithNothingOpen } from "../store/runs";
 
 export interface ReconcileDeps extends SettleDeps {
@@ -63,6 +64,11 @@ export async function reconcile(deps: ReconcileDeps, batch = 2000): Promise<Reco
   if (zombies.length) deps.log.warn({ count: zombies.length }, "settled zombie tries");
 
   let finishedRuns = 0;
-  for (const runId of await runningRunsWithNothingOpen(deps.db)) if (await finalizeRunIfDone(deps.db, runId)) finishedRuns++;
+  const stuck = await runningRunsWithNothingOpen(deps.db);
+  if (stuck.length) {
+    await withConn(deps.db, async (conn) => {
+      for (const runId of stuck) if (await finalizeRunIfDone(conn, runId)) finishedRuns++;
+    });
+  }
   return { reenqueued: lost.length, zombies: zombies.length, finishedRuns };
 }

@@ -2,6 +2,7 @@ import type { Knex } from "knex";
 import type { SerializedDag } from "../dags/graph";
 import { RunState, TaskState, TERMINAL_TASK_STATES, type RunType, sqlList } from "../sdk/states";
 import type { Db } from "./db";
+import type { PgConn } from "./pgConn";
 
 const TERMINAL_TASK_SQL = sqlList([...TERMINAL_TASK_STATES]);
 
@@ -120,17 +121,17 @@ export async function dagsWithQueuedRuns(db: Db): Promise<string[]> {
  * other task depends on) failed or was upstream_failed, else success. Fenced on `running`.
  * @returns the new state, or null when the run is not finished (or not running).
  */
-export async function finalizeRunIfDone(db: Db | Knex.Transaction, dagRunId: number): Promise<RunState | null> {
-  const result = await db.raw<{ rows: { state: RunState }[] }>(
+export async function finalizeRunIfDone(conn: PgConn, dagRunId: number): Promise<RunState | null> {
+  const result = await conn.query<{ state: RunState }>(
     `WITH s AS (
        SELECT count(*) FILTER (WHERE t.state NOT IN (${TERMINAL_TASK_SQL})) AS open,
               count(*) FILTER (WHERE t.state IN ('failed','upstream_failed') AND NOT EXISTS (
                 SELECT 1 FROM task_instances o WHERE o.dag_run_id = t.dag_run_id AND t.task_id = ANY(o.upstream_task_ids))) AS failed_leaves
-       FROM task_instances t WHERE t.dag_run_id = ?)
+       FROM task_instances t WHERE t.dag_run_id = $1)
      UPDATE dag_runs r SET state = CASE WHEN s.failed_leaves > 0 THEN 'failed' ELSE 'success' END, end_date = clock_timestamp()
-     FROM s WHERE r.id = ? AND r.state = 'running' AND s.open = 0
+     FROM s WHERE r.id = $1 AND r.state = 'running' AND s.open = 0
      RETURNING r.state`,
-    [dagRunId, dagRunId],
+    [dagRunId],
   );
   return result.rows[0]?.state ?? null;
 }

@@ -1,9 +1,7 @@
-import type { Knex } from "knex";
 import { evaluateTriggerRule } from "../scheduler/triggerRules";
 import { TaskState, type TriggerRule } from "../sdk/states";
 import type { Db } from "./db";
-
-type Conn = Db | Knex.Transaction;
+import { withTx, type PgConn } from "./pgConn";
 
 /** A task instance that was just moved to `queued` and must be pushed to BullMQ. */
 export interface QueuedTask {
@@ -40,22 +38,20 @@ export type PendingScope =
   /** Every pending task instance of every running run (scheduler tick). */
   | { kind: "allRunning"; limit: number };
 
-async function selectPending(conn: Conn, scope: PendingScope): Promise<PendingRow[]> {
-  const base = `SELECT ti.id, ti.dag_run_id, ti.dag_id, ti.trigger_rule,
-      coalesce(array_agg(u.state) FILTER (WHERE u.id IS NOT NULL), '{}') AS upstream_states
-    FROM task_instances ti
-    LEFT JOIN task_instances u ON u.dag_run_id = ti.dag_run_id AND u.task_id = ANY(ti.upstream_task_ids)`;
+const SELECT_PENDING = `SELECT ti.id, ti.dag_run_id, ti.dag_id, ti.trigger_rule,
+    coalesce(array_agg(u.state) FILTER (WHERE u.id IS NOT NULL), '{}') AS upstream_states
+  FROM task_instances ti
+  LEFT JOIN task_instances u ON u.dag_run_id = ti.dag_run_id AND u.task_id = ANY(ti.upstream_task_ids)`;
+
+async function selectPending(conn: PgConn, scope: PendingScope): Promise<PendingRow[]> {
   if (scope.kind === "downstream") {
-    return (await conn.raw<{ rows: PendingRow[] }>(`${base} WHERE ti.dag_run_id = ? AND ti.state = 'pending' AND ti.upstream_task_ids && ?::text[] GROUP BY ti.id`, [scope.dagRunId, scope.taskIds])).rows;
+    return (await conn.query<PendingRow>(`${SELECT_PENDING} WHERE ti.dag_run_id = $1 AND ti.state = 'pending' AND ti.upstream_task_ids && $2::text[] GROUP BY ti.id`, [scope.dagRunId, scope.taskIds])).rows;
   }
   if (scope.kind === "runs") {
-    return (await conn.raw<{ rows: PendingRow[] }>(`${base} WHERE ti.dag_run_id = ANY(?::bigint[]) AND ti.state = 'pending' GROUP BY ti.id`, [scope.dagRunIds])).rows;
+    return (await conn.query<PendingRow>(`${SELECT_PENDING} WHERE ti.dag_run_id = ANY($1::bigint[]) AND ti.state = 'pending' GROUP BY ti.id`, [scope.dagRunIds])).rows;
   }
   return (
-    await conn.raw<{ rows: PendingRow[] }>(
-      `${base} JOIN dag_runs r ON r.id = ti.dag_run_id AND r.state = 'running' WHERE ti.state = 'pending' GROUP BY ti.id LIMIT ?`,
-      [scope.limit],
-    )
+    await conn.query<PendingRow>(`${SELECT_PENDING} JOIN dag_runs r ON r.id = ti.dag_run_id AND r.state = 'running' WHERE ti.state = 'pending' GROUP BY ti.id LIMIT $1`, [scope.limit])
   ).rows;
 }
 
@@ -79,7 +75,7 @@ export interface ResolveResult {
  * in the same call. Ready ones go to `queued` (when `queueReady(dagId)`) or `scheduled`.
  * Each round is one read and one write, fenced on `state = 'pending'`.
  */
-export async function resolvePending(conn: Conn, scope: PendingScope, queueReady: (dagId: string) => boolean): Promise<ResolveResult> {
+export async function resolvePending(conn: PgConn, scope: PendingScope, queueReady: (dagId: string) => boolean): Promise<ResolveResult> {
   const result: ResolveResult = { queued: [], scheduled: 0, touchedRuns: new Set(), ended: 0, waiting: 0 };
   let current: PendingScope | null = scope;
   for (let round = 0; current && round < 1000; round++) {
@@ -118,15 +114,15 @@ function cascadeScope(scope: PendingScope, changed: { dag_run_id: number; task_i
 type ChangedRow = QueuedRow & { dag_run_id: number; task_id: string; state: TaskState };
 
 /** pending -> queued (next try) | scheduled | skipped | upstream_failed, in one statement. */
-async function applyDecisions(conn: Conn, ids: number[], states: TaskState[]): Promise<ChangedRow[]> {
+async function applyDecisions(conn: PgConn, ids: number[], states: TaskState[]): Promise<ChangedRow[]> {
   if (!ids.length) return [];
-  const r = await conn.raw<{ rows: ChangedRow[] }>(
+  const r = await conn.query<ChangedRow>(
     `UPDATE task_instances t SET state = d.state,
        try_number = t.try_number + CASE WHEN d.state = 'queued' THEN 1 ELSE 0 END,
        queued_at = CASE WHEN d.state = 'queued' THEN clock_timestamp() ELSE t.queued_at END,
        end_date = CASE WHEN d.state IN ('skipped','upstream_failed') THEN clock_timestamp() ELSE t.end_date END,
        updated_at = clock_timestamp()
-     FROM unnest(?::bigint[], ?::text[]) AS d(id, state)
+     FROM unnest($1::bigint[], $2::text[]) AS d(id, state)
      WHERE t.id = d.id AND t.state = 'pending'
      RETURNING t.id, t.try_number, t.dag_id, t.queue_priority, t.priority_weight, t.dag_run_id, t.task_id, t.state`,
     [ids, states],
@@ -140,27 +136,16 @@ async function applyDecisions(conn: Conn, ids: number[], states: TaskState[]): P
  * backfill work, then higher priority weight. `maxActiveTasks` caps queued+running per DAG.
  */
 export async function queueScheduled(db: Db, limit: number, maxActiveTasks: (dagId: string) => number | null): Promise<QueuedTask[]> {
-  return db.transaction(async (trx) => {
+  return withTx(db, async (conn) => {
     const candidates = (
-      await trx.raw<{ rows: { id: number; dag_id: string }[] }>(
+      await conn.query<{ id: number; dag_id: string }>(
         `SELECT id, dag_id FROM task_instances WHERE state = 'scheduled'
-         ORDER BY queue_priority, priority_weight DESC, id LIMIT ? FOR UPDATE SKIP LOCKED`,
+         ORDER BY queue_priority, priority_weight DESC, id LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [limit],
       )
     ).rows;
     if (!candidates.length) return [];
-    const limited = [...new Set(candidates.map((c) => c.dag_id))].filter((d) => maxActiveTasks(d) !== null);
-    const free = new Map<string, number>();
-    if (limited.length) {
-      for (const dagId of limited) await trx.raw("SELECT pg_advisory_xact_lock(hashtext('runnel.admit'), hashtext(?))", [dagId]);
-      const active = (
-        await trx.raw<{ rows: { dag_id: string; n: string }[] }>(
-          `SELECT dag_id, count(*) AS n FROM task_instances WHERE state IN ('queued','running') AND dag_id = ANY(?::text[]) GROUP BY dag_id`,
-          [limited],
-        )
-      ).rows;
-      for (const dagId of limited) free.set(dagId, (maxActiveTasks(dagId) ?? 0) - Number(active.find((a) => a.dag_id === dagId)?.n ?? 0));
-    }
+    const free = await freeTaskSlots(conn, [...new Set(candidates.map((c) => c.dag_id))], maxActiveTasks);
     const picked = candidates.filter((c) => {
       const left = free.get(c.dag_id);
       if (left === undefined) return true;
@@ -168,13 +153,29 @@ export async function queueScheduled(db: Db, limit: number, maxActiveTasks: (dag
       return left > 0;
     });
     if (!picked.length) return [];
-    const q = await trx.raw<{ rows: QueuedRow[] }>(
+    const q = await conn.query<QueuedRow>(
       `UPDATE task_instances SET state = 'queued', try_number = try_number + 1, queued_at = clock_timestamp(), updated_at = clock_timestamp()
-       WHERE id = ANY(?::bigint[]) AND state = 'scheduled' RETURNING ${QUEUED_RETURNING}`,
+       WHERE id = ANY($1::bigint[]) AND state = 'scheduled' RETURNING ${QUEUED_RETURNING}`,
       [picked.map((p) => p.id)],
     );
     return q.rows.map(toQueued);
   });
+}
+
+/** Free maxActiveTasks slots of the DAGs that have a limit, taken under a per-DAG lock until commit. */
+async function freeTaskSlots(conn: PgConn, dagIds: string[], maxActiveTasks: (dagId: string) => number | null): Promise<Map<string, number>> {
+  const limited = dagIds.filter((d) => maxActiveTasks(d) !== null).sort();
+  const free = new Map<string, number>();
+  if (!limited.length) return free;
+  for (const dagId of limited) await conn.query("SELECT pg_advisory_xact_lock(hashtext('runnel.admit'), hashtext($1))", [dagId]);
+  const active = (
+    await conn.query<{ dag_id: string; n: string }>(
+      `SELECT dag_id, count(*) AS n FROM task_instances WHERE state IN ('queued','running') AND dag_id = ANY($1::text[]) GROUP BY dag_id`,
+      [limited],
+    )
+  ).rows;
+  for (const dagId of limited) free.set(dagId, (maxActiveTasks(dagId) ?? 0) - Number(active.find((a) => a.dag_id === dagId)?.n ?? 0));
+  return free;
 }
 
 export interface TaskInstanceRow {

@@ -1,9 +1,9 @@
-import type { Knex } from "knex";
 import { AttemptState, TaskState, type RunType } from "../sdk/states";
 import type { Db } from "./db";
 import { finalizeRunIfDone } from "./runs";
 import { resolvePending, type QueuedTask } from "./taskInstances";
-import { insertLogLines, type LogLine } from "./taskLogs";
+import type { LogLine } from "./taskLogs";
+import { withConn, withTx } from "./pgConn";
 
 /** Everything a worker needs to run one try, read in the same statement that claims it. */
 export interface ClaimedTry {
@@ -38,11 +38,12 @@ export type ClaimRefusal =
  * task_attempts row and reading the run and the upstream outputs, in one statement.
  */
 export async function claimTry(db: Db, id: number, tryNumber: number, worker: string): Promise<ClaimedTry | ClaimRefusal> {
-  const result = await db.raw<{ rows: Record<string, unknown>[] }>(
+  const result = await withConn(db, (conn) =>
+    conn.query<Record<string, unknown>>(
     `WITH upd AS (
        UPDATE task_instances SET state = 'running', start_date = clock_timestamp(), heartbeat_at = clock_timestamp(),
-         worker = ?, next_try_at = NULL, updated_at = clock_timestamp()
-       WHERE id = ? AND try_number = ? AND state IN ('queued','up_for_retry','up_for_reschedule')
+         worker = $1, next_try_at = NULL, updated_at = clock_timestamp()
+       WHERE id = $2 AND try_number = $3 AND state IN ('queued','up_for_retry','up_for_reschedule')
          AND EXISTS (SELECT 1 FROM dag_runs r WHERE r.id = task_instances.dag_run_id AND r.state = 'running')
        RETURNING *
      ), att AS (
@@ -56,7 +57,7 @@ export async function claimTry(db: Db, id: number, tryNumber: number, worker: st
          WHERE u.dag_run_id = upd.dag_run_id AND u.task_id = ANY(upd.upstream_task_ids)) AS upstream_outputs
      FROM upd JOIN dag_runs r ON r.id = upd.dag_run_id`,
     [worker, id, tryNumber],
-  );
+  ));
   const row = result.rows[0];
   if (!row) {
     const current = await db("task_instances").select("state", "try_number").where({ id }).first<{ state: string; try_number: number } | undefined>();
@@ -113,25 +114,25 @@ export interface FinishResult {
  * in one run are serialized by a row lock on the run so a fan-in sees every upstream.
  */
 export async function finishTry(db: Db, outcome: TryOutcome, queueReady: (dagId: string) => boolean): Promise<FinishResult> {
-  return db.transaction(async (trx) => {
+  return withTx(db, async (conn) => {
     // One statement: lock the run, end the try (fenced), close its attempt, store its last log
     // lines and, for a final failure, open a task dead letter.
-    const ended = await trx.raw<{ rows: { won: number }[] }>(
-      `WITH run AS (SELECT id FROM dag_runs WHERE id = ? FOR UPDATE),
+    const ended = await conn.query<{ won: number }>(
+      `WITH run AS (SELECT id FROM dag_runs WHERE id = $1 FOR UPDATE),
        upd AS (
-         UPDATE task_instances SET state = ?, output = ?::jsonb, end_date = clock_timestamp(), heartbeat_at = NULL, updated_at = clock_timestamp()
-         WHERE id = ? AND try_number = ? AND state = 'running' AND EXISTS (SELECT 1 FROM run)
+         UPDATE task_instances SET state = $2, output = $3::jsonb, end_date = clock_timestamp(), heartbeat_at = NULL, updated_at = clock_timestamp()
+         WHERE id = $4 AND try_number = $5 AND state = 'running' AND EXISTS (SELECT 1 FROM run)
          RETURNING id, dag_id, task_id, dag_run_id, try_number),
        att AS (
-         UPDATE task_attempts a SET state = ?, end_date = clock_timestamp(), error = ?, error_code = ?
+         UPDATE task_attempts a SET state = $6, end_date = clock_timestamp(), error = $7, error_code = $8
          FROM upd WHERE a.task_instance_id = upd.id AND a.try_number = upd.try_number RETURNING 1),
        logs AS (
          INSERT INTO task_logs (task_instance_id, try_number, ts, level, message, fields)
          SELECT upd.id, upd.try_number, l.ts, l.level, l.message, l.fields
-         FROM upd CROSS JOIN jsonb_to_recordset(?::jsonb) AS l(ts timestamptz, level text, message text, fields jsonb) RETURNING 1),
+         FROM upd CROSS JOIN jsonb_to_recordset($9::jsonb) AS l(ts timestamptz, level text, message text, fields jsonb) RETURNING 1),
        letter AS (
          INSERT INTO dead_letters (kind, dag_id, task_id, task_instance_id, dag_run_id, try_number, error, attempts)
-         SELECT 'task', dag_id, task_id, id, dag_run_id, try_number, ?, try_number FROM upd WHERE ?::boolean RETURNING 1)
+         SELECT 'task', dag_id, task_id, id, dag_run_id, try_number, $10, try_number FROM upd WHERE $11::boolean RETURNING 1)
        SELECT (SELECT count(*) FROM upd)::int AS won, (SELECT count(*) FROM att) + (SELECT count(*) FROM logs) + (SELECT count(*) FROM letter) AS side_effects`,
       [
         outcome.dagRunId,
@@ -149,19 +150,13 @@ export async function finishTry(db: Db, outcome: TryOutcome, queueReady: (dagId:
     );
     if (!ended.rows[0]?.won) return { won: false, queued: [], runState: null };
     // The run row is locked now, so this read sees every completed upstream of the run.
-    const resolved = await resolvePending(trx, { kind: "downstream", dagRunId: outcome.dagRunId, taskIds: [outcome.taskId] }, queueReady);
+    const resolved = await resolvePending(conn, { kind: "downstream", dagRunId: outcome.dagRunId, taskIds: [outcome.taskId] }, queueReady);
     const maybeDone = resolved.queued.length === 0 && resolved.scheduled === 0 && resolved.waiting === 0;
-    const runState = maybeDone ? await finalizeRunIfDone(trx, outcome.dagRunId) : null;
+    const runState = maybeDone ? await finalizeRunIfDone(conn, outcome.dagRunId) : null;
     return { won: true, queued: resolved.queued, runState };
   });
 }
 
-async function closeAttempt(trx: Knex.Transaction, id: number, tryNumber: number, state: AttemptState, error: string | null, errorCode: string | null): Promise<void> {
-  await trx.raw(
-    `UPDATE task_attempts SET state = ?, end_date = clock_timestamp(), error = ?, error_code = ? WHERE task_instance_id = ? AND try_number = ?`,
-    [state, error, errorCode, id, tryNumber],
-  );
-}
 
 /**
  * A failed try with tries left: `running` -> `up_for_retry` with the next try number and the
@@ -172,28 +167,35 @@ export async function scheduleRetry(
   db: Db,
   args: { id: number; tryNumber: number; delayMs: number; attemptState: AttemptState; error: string; errorCode: string | null; logLines?: LogLine[] },
 ): Promise<number | null> {
-  return db.transaction(async (trx) => {
-    const r = await trx.raw<{ rows: { try_number: number }[] }>(
-      `UPDATE task_instances SET state = 'up_for_retry', try_number = try_number + 1,
-         next_try_at = clock_timestamp() + (? * interval '1 millisecond'), end_date = clock_timestamp(), heartbeat_at = NULL, updated_at = clock_timestamp()
-       WHERE id = ? AND try_number = ? AND state = 'running' RETURNING try_number`,
-      [args.delayMs, args.id, args.tryNumber],
-    );
-    const next = r.rows[0]?.try_number;
-    if (next === undefined) return null;
-    await closeAttempt(trx, args.id, args.tryNumber, args.attemptState, args.error, args.errorCode);
-    await insertLogLines(trx, args.id, args.tryNumber, args.logLines ?? []);
-    return next;
-  });
+  const r = await withConn(db, (conn) =>
+    conn.query<{ try_number: number }>(
+      `WITH upd AS (
+         UPDATE task_instances SET state = 'up_for_retry', try_number = try_number + 1,
+           next_try_at = clock_timestamp() + ($1 * interval '1 millisecond'), end_date = clock_timestamp(), heartbeat_at = NULL, updated_at = clock_timestamp()
+         WHERE id = $2 AND try_number = $3 AND state = 'running' RETURNING id, try_number),
+       att AS (
+         UPDATE task_attempts a SET state = $4, end_date = clock_timestamp(), error = $5, error_code = $6
+         FROM upd WHERE a.task_instance_id = upd.id AND a.try_number = upd.try_number - 1 RETURNING 1),
+       logs AS (
+         INSERT INTO task_logs (task_instance_id, try_number, ts, level, message, fields)
+         SELECT upd.id, upd.try_number - 1, l.ts, l.level, l.message, l.fields
+         FROM upd CROSS JOIN jsonb_to_recordset($7::jsonb) AS l(ts timestamptz, level text, message text, fields jsonb) RETURNING 1)
+       SELECT try_number, (SELECT count(*) FROM att) + (SELECT count(*) FROM logs) AS side_effects FROM upd`,
+      [args.delayMs, args.id, args.tryNumber, args.attemptState, args.error, args.errorCode, JSON.stringify(args.logLines ?? [])],
+    ),
+  );
+  return r.rows[0]?.try_number ?? null;
 }
 
 /** Refreshes the heartbeat of the running tries this worker holds. */
 export async function heartbeat(db: Db, tries: readonly { id: number; tryNumber: number }[]): Promise<void> {
   if (!tries.length) return;
-  await db.raw(
-    `UPDATE task_instances t SET heartbeat_at = clock_timestamp() FROM unnest(?::bigint[], ?::int[]) AS h(id, try)
-     WHERE t.id = h.id AND t.try_number = h.try AND t.state = 'running'`,
-    [tries.map((t) => t.id), tries.map((t) => t.tryNumber)],
+  await withConn(db, (conn) =>
+    conn.query(
+      `UPDATE task_instances t SET heartbeat_at = clock_timestamp() FROM unnest($1::bigint[], $2::int[]) AS h(id, try)
+       WHERE t.id = h.id AND t.try_number = h.try AND t.state = 'running'`,
+      [tries.map((t) => t.id), tries.map((t) => t.tryNumber)],
+    ),
   );
 }
 
