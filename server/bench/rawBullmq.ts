@@ -10,6 +10,7 @@ import { summarize, type Summary } from "./stats";
 
 const QUEUE = "raw";
 
+/** Job ids shaped like Runnel's (`ti:<id>:<try>`; BullMQ only accepts exactly two colons). */
 const jobOpts = (jobId: string): JobsOptions => ({
   jobId,
   attempts: 1,
@@ -66,7 +67,7 @@ export async function rawThroughput(redisUrl: string, prefix: string, concurrenc
     const t0 = performance.now();
     for (let i = 0; i < n; i += chunk) {
       const jobs = [];
-      for (let j = i; j < Math.min(n, i + chunk); j++) jobs.push({ name: "noop", data: { i: j }, opts: jobOpts(`j:${j}`) });
+      for (let j = i; j < Math.min(n, i + chunk); j++) jobs.push({ name: "noop", data: { i: j }, opts: jobOpts(`ti:${j}:1`) });
       await r.queue.addBulk(jobs);
     }
     await allDone;
@@ -95,7 +96,7 @@ export async function rawChain(redisUrl: string, prefix: string, concurrency: nu
       const i = job.data.i;
       starts[i] = performance.now();
       ends[i] = performance.now();
-      if (i + 1 < n) await r.queue.add("chain", { i: i + 1 }, jobOpts(`c:${i + 1}`));
+      if (i + 1 < n) await r.queue.add("chain", { i: i + 1 }, jobOpts(`ti:${i + 1}:1`));
     },
     { connection: r.conn, prefix, concurrency, autorun: true },
   );
@@ -105,7 +106,7 @@ export async function rawChain(redisUrl: string, prefix: string, concurrency: nu
   worker.on("error", (err) => console.error("raw worker error:", err.message));
   try {
     await worker.waitUntilReady();
-    await r.queue.add("chain", { i: 0 }, jobOpts("c:0"));
+    await r.queue.add("chain", { i: 0 }, jobOpts("ti:0:1"));
     await allDone;
     const samples: number[] = [];
     for (let i = 0; i + 1 < n; i++) samples.push((starts[i + 1] ?? Number.NaN) - (ends[i] ?? Number.NaN));

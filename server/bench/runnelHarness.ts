@@ -89,7 +89,7 @@ export class RunnelHarness {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const rows = (
-        await this.rt.db.raw<{ rows: { state: string; n: string }[] }>(`SELECT state, count(*) AS n FROM dag_runs WHERE id = ANY(?::bigint[]) GROUP BY state`, [ids])
+        await this.rt.db.raw<{ rows: { state: string; n: string }[] }>(`SELECT state, count(*) AS n FROM dag_runs WHERE id = ANY(?::bigint[]) GROUP BY state`, [[...ids]])
       ).rows;
       const states = Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
       const open = (states.queued ?? 0) + (states.running ?? 0);
@@ -98,7 +98,7 @@ export class RunnelHarness {
         const tis = (
           await this.rt.db.raw<{ rows: { state: string; n: string }[] }>(
             `SELECT state, count(*) AS n FROM task_instances WHERE dag_run_id = ANY(?::bigint[]) GROUP BY state`,
-            [ids],
+            [[...ids]],
           )
         ).rows;
         throw new Error(
