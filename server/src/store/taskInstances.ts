@@ -12,7 +12,8 @@ export interface QueuedTask {
   priorityWeight: number;
 }
 
-interface PendingRow {
+/** A pending task instance with the states of its direct upstream. */
+export interface PendingRow {
   id: number;
   dag_run_id: number;
   dag_id: string;
@@ -69,37 +70,49 @@ export interface ResolveResult {
   waiting: number;
 }
 
+/** An empty ResolveResult to accumulate into. */
+export function emptyResolveResult(): ResolveResult {
+  return { queued: [], scheduled: 0, touchedRuns: new Set(), ended: 0, waiting: 0 };
+}
+
+/**
+ * Judges pending task instances (with their upstream states) by their trigger rules and
+ * applies the decisions in one fenced statement, adding to `result`.
+ * @returns those that became skipped or upstream_failed (their own downstream may now be decided).
+ */
+export async function judgePending(conn: PgConn, rows: readonly PendingRow[], queueReady: (dagId: string) => boolean, result: ResolveResult): Promise<{ dag_run_id: number; task_id: string }[]> {
+  const ids: number[] = [];
+  const states: TaskState[] = [];
+  for (const row of rows) {
+    const decision = evaluateTriggerRule(row.trigger_rule, row.upstream_states);
+    if (decision === "wait") {
+      result.waiting++;
+      continue;
+    }
+    ids.push(row.id);
+    states.push(decision === "run" ? (queueReady(row.dag_id) ? TaskState.queued : TaskState.scheduled) : decision === "skip" ? TaskState.skipped : TaskState.upstream_failed);
+    result.touchedRuns.add(row.dag_run_id);
+  }
+  const ended: { dag_run_id: number; task_id: string }[] = [];
+  for (const c of await applyDecisions(conn, ids, states)) {
+    if (c.state === TaskState.queued) result.queued.push(toQueued(c));
+    else if (c.state === TaskState.scheduled) result.scheduled++;
+    else ended.push(c);
+  }
+  result.ended += ended.length;
+  return ended;
+}
+
 /**
  * Applies trigger rules to pending task instances in `scope` until nothing changes: a task
  * that became skipped or upstream_failed can decide its own downstream, so the cascade runs
  * in the same call. Ready ones go to `queued` (when `queueReady(dagId)`) or `scheduled`.
  * Each round is one read and one write, fenced on `state = 'pending'`.
  */
-export async function resolvePending(conn: PgConn, scope: PendingScope, queueReady: (dagId: string) => boolean): Promise<ResolveResult> {
-  const result: ResolveResult = { queued: [], scheduled: 0, touchedRuns: new Set(), ended: 0, waiting: 0 };
+export async function resolvePending(conn: PgConn, scope: PendingScope, queueReady: (dagId: string) => boolean, result = emptyResolveResult()): Promise<ResolveResult> {
   let current: PendingScope | null = scope;
   for (let round = 0; current && round < 1000; round++) {
-    const rows = await selectPending(conn, current);
-    const ids: number[] = [];
-    const states: TaskState[] = [];
-    for (const row of rows) {
-      const decision = evaluateTriggerRule(row.trigger_rule, row.upstream_states);
-      if (decision === "wait") {
-        result.waiting++;
-        continue;
-      }
-      ids.push(row.id);
-      states.push(decision === "run" ? (queueReady(row.dag_id) ? TaskState.queued : TaskState.scheduled) : decision === "skip" ? TaskState.skipped : TaskState.upstream_failed);
-      result.touchedRuns.add(row.dag_run_id);
-    }
-    const changed = await applyDecisions(conn, ids, states);
-    const ended: { dag_run_id: number; task_id: string }[] = [];
-    for (const c of changed) {
-      if (c.state === TaskState.queued) result.queued.push(toQueued(c));
-      else if (c.state === TaskState.scheduled) result.scheduled++;
-      else ended.push(c);
-    }
-    result.ended += ended.length;
+    const ended = await judgePending(conn, await selectPending(conn, current), queueReady, result);
     // Only task instances that became terminal here can unblock more work in this call.
     current = ended.length ? cascadeScope(scope, ended) : null;
   }

@@ -1,9 +1,9 @@
 import { AttemptState, TaskState, type RunType } from "../sdk/states";
 import type { Db } from "./db";
 import { finalizeRunIfDone } from "./runs";
-import { resolvePending, type QueuedTask } from "./taskInstances";
+import { emptyResolveResult, judgePending, resolvePending, type PendingRow, type QueuedTask } from "./taskInstances";
 import type { LogLine } from "./taskLogs";
-import { withConn, withTx } from "./pgConn";
+import { withConn } from "./pgConn";
 
 /** Everything a worker needs to run one try, read in the same statement that claims it. */
 export interface ClaimedTry {
@@ -107,56 +107,51 @@ export interface FinishResult {
   runState: string | null;
 }
 
+interface FinishCall {
+  won: boolean;
+  open?: number;
+  pending?: PendingRow[];
+}
+
 /**
- * Ends a running try in ONE transaction: the task instance (fenced by try number and
- * `running`), its attempt row, its last log lines, the downstream task instances that became
- * ready or can never run, and the run itself when this was its last open task. Completions
- * in one run are serialized by a row lock on the run so a fan-in sees every upstream.
+ * Ends a running try: ONE call to `runnel_finish_try` (migration 0002) locks the run, ends the
+ * try fenced by try number and `running`, closes its attempt, stores its last log lines, opens
+ * a dead letter for a final failure, and reads the direct downstream under that lock. The
+ * engine then applies the trigger rules (fenced on `pending`); a skip or upstream failure
+ * cascades under the run lock again; the run ends when nothing is left open.
  */
 export async function finishTry(db: Db, outcome: TryOutcome, queueReady: (dagId: string) => boolean): Promise<FinishResult> {
-  return withTx(db, async (conn) => {
-    // One statement: lock the run, end the try (fenced), close its attempt, store its last log
-    // lines and, for a final failure, open a task dead letter.
-    const ended = await conn.query<{ won: number }>(
-      `WITH run AS (SELECT id FROM dag_runs WHERE id = $1 FOR UPDATE),
-       upd AS (
-         UPDATE task_instances SET state = $2, output = $3::jsonb, end_date = clock_timestamp(), heartbeat_at = NULL, updated_at = clock_timestamp()
-         WHERE id = $4 AND try_number = $5 AND state = 'running' AND EXISTS (SELECT 1 FROM run)
-         RETURNING id, dag_id, task_id, dag_run_id, try_number),
-       att AS (
-         UPDATE task_attempts a SET state = $6, end_date = clock_timestamp(), error = $7, error_code = $8
-         FROM upd WHERE a.task_instance_id = upd.id AND a.try_number = upd.try_number RETURNING 1),
-       logs AS (
-         INSERT INTO task_logs (task_instance_id, try_number, ts, level, message, fields)
-         SELECT upd.id, upd.try_number, l.ts, l.level, l.message, l.fields
-         FROM upd CROSS JOIN jsonb_to_recordset($9::jsonb) AS l(ts timestamptz, level text, message text, fields jsonb) RETURNING 1),
-       letter AS (
-         INSERT INTO dead_letters (kind, dag_id, task_id, task_instance_id, dag_run_id, try_number, error, attempts)
-         SELECT 'task', dag_id, task_id, id, dag_run_id, try_number, $10, try_number FROM upd WHERE $11::boolean RETURNING 1)
-       SELECT (SELECT count(*) FROM upd)::int AS won, (SELECT count(*) FROM att) + (SELECT count(*) FROM logs) + (SELECT count(*) FROM letter) AS side_effects`,
-      [
-        outcome.dagRunId,
-        outcome.state,
-        outcome.output === undefined ? null : JSON.stringify(outcome.output),
-        outcome.id,
-        outcome.tryNumber,
-        outcome.attemptState,
-        outcome.error ?? null,
-        outcome.errorCode ?? null,
-        JSON.stringify(outcome.logLines ?? []),
-        outcome.error ?? "failed",
-        outcome.state === TaskState.failed,
-      ],
-    );
-    if (!ended.rows[0]?.won) return { won: false, queued: [], runState: null };
-    // The run row is locked now, so this read sees every completed upstream of the run.
-    const resolved = await resolvePending(conn, { kind: "downstream", dagRunId: outcome.dagRunId, taskIds: [outcome.taskId] }, queueReady);
-    const maybeDone = resolved.queued.length === 0 && resolved.scheduled === 0 && resolved.waiting === 0;
-    const runState = maybeDone ? await finalizeRunIfDone(conn, outcome.dagRunId) : null;
+  return withConn(db, async (conn) => {
+    const call = await conn.query<{ r: FinishCall }>("SELECT runnel_finish_try($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9::jsonb) AS r", [
+      outcome.dagRunId,
+      outcome.id,
+      outcome.tryNumber,
+      outcome.state,
+      outcome.output === undefined ? null : JSON.stringify(outcome.output),
+      outcome.attemptState,
+      outcome.error ?? null,
+      outcome.errorCode ?? null,
+      JSON.stringify(outcome.logLines ?? []),
+    ]);
+    const r = call.rows[0]?.r;
+    if (!r?.won) return { won: false, queued: [], runState: null };
+    const resolved = emptyResolveResult();
+    const ended = await judgePending(conn, r.pending ?? [], queueReady, resolved);
+    if (ended.length) {
+      await conn.query("BEGIN");
+      try {
+        await conn.query("SELECT 1 FROM dag_runs WHERE id = $1 FOR UPDATE", [outcome.dagRunId]);
+        await resolvePending(conn, { kind: "downstream", dagRunId: outcome.dagRunId, taskIds: ended.map((e) => e.task_id) }, queueReady, resolved);
+        await conn.query("COMMIT");
+      } catch (err) {
+        await conn.query("ROLLBACK").catch(() => undefined);
+        throw err;
+      }
+    }
+    const runState = (r.open ?? 0) - resolved.ended <= 0 ? await finalizeRunIfDone(conn, outcome.dagRunId) : null;
     return { won: true, queued: resolved.queued, runState };
   });
 }
-
 
 /**
  * A failed try with tries left: `running` -> `up_for_retry` with the next try number and the

@@ -1,0 +1,62 @@
+import type { Knex } from "knex";
+import { TERMINAL_TASK_STATES, sqlList } from "../server/src/sdk/states";
+
+/**
+ * `runnel_finish_try`: the end of one try as one atomic server-side call, like BullMQ's
+ * moveToFinished Lua script. It locks the run row (so completions of one run are serialized
+ * and each sees its siblings), ends the try fenced by try number and `running`, closes the
+ * attempt, stores the last log lines, opens a task dead letter for a final failure, and then,
+ * with a fresh snapshot under the lock, returns the direct downstream still pending with their
+ * upstream states and the count of open task instances. Trigger rules are then applied by the
+ * engine (one definition, in TypeScript); the fenced update makes a late decision harmless.
+ */
+export async function up(knex: Knex): Promise<void> {
+  const terminal = sqlList([...TERMINAL_TASK_STATES]);
+  await knex.raw(`
+    CREATE FUNCTION runnel_finish_try(
+      p_run_id bigint, p_ti_id bigint, p_try integer, p_state text, p_output jsonb,
+      p_attempt_state text, p_error text, p_error_code text, p_logs jsonb)
+    RETURNS jsonb LANGUAGE plpgsql AS $fn$
+    DECLARE
+      v_task_id text;
+    BEGIN
+      PERFORM 1 FROM dag_runs WHERE id = p_run_id FOR UPDATE;
+      UPDATE task_instances SET state = p_state, output = p_output, end_date = clock_timestamp(),
+             heartbeat_at = NULL, updated_at = clock_timestamp()
+       WHERE id = p_ti_id AND try_number = p_try AND state = 'running'
+       RETURNING task_id INTO v_task_id;
+      IF v_task_id IS NULL THEN
+        RETURN jsonb_build_object('won', false);
+      END IF;
+      UPDATE task_attempts SET state = p_attempt_state, end_date = clock_timestamp(), error = p_error, error_code = p_error_code
+       WHERE task_instance_id = p_ti_id AND try_number = p_try;
+      IF jsonb_array_length(p_logs) > 0 THEN
+        INSERT INTO task_logs (task_instance_id, try_number, ts, level, message, fields)
+        SELECT p_ti_id, p_try, l.ts, l.level, l.message, l.fields
+          FROM jsonb_to_recordset(p_logs) AS l(ts timestamptz, level text, message text, fields jsonb);
+      END IF;
+      IF p_state = 'failed' THEN
+        INSERT INTO dead_letters (kind, dag_id, task_id, task_instance_id, dag_run_id, try_number, error, attempts)
+        SELECT 'task', dag_id, task_id, id, dag_run_id, try_number, coalesce(p_error, 'failed'), try_number
+          FROM task_instances WHERE id = p_ti_id;
+      END IF;
+      RETURN jsonb_build_object(
+        'won', true,
+        'open', (SELECT count(*) FROM task_instances WHERE dag_run_id = p_run_id AND state NOT IN (${terminal})),
+        'pending', coalesce((
+          SELECT jsonb_agg(jsonb_build_object('id', p.id, 'dag_run_id', p.dag_run_id, 'dag_id', p.dag_id, 'trigger_rule', p.trigger_rule, 'upstream_states', p.upstream_states))
+          FROM (
+            SELECT ti.id, ti.dag_run_id, ti.dag_id, ti.trigger_rule,
+                   coalesce(array_agg(u.state) FILTER (WHERE u.id IS NOT NULL), '{}') AS upstream_states
+              FROM task_instances ti
+              LEFT JOIN task_instances u ON u.dag_run_id = ti.dag_run_id AND u.task_id = ANY(ti.upstream_task_ids)
+             WHERE ti.dag_run_id = p_run_id AND ti.state = 'pending' AND v_task_id = ANY(ti.upstream_task_ids)
+             GROUP BY ti.id) p), '[]'::jsonb));
+    END
+    $fn$;
+  `);
+}
+
+export async function down(knex: Knex): Promise<void> {
+  await knex.raw("DROP FUNCTION IF EXISTS runnel_finish_try(bigint, bigint, integer, text, jsonb, text, text, text, jsonb)");
+}
