@@ -54,9 +54,27 @@ export async function up(knex: Knex): Promise<void> {
              GROUP BY ti.id) p), '[]'::jsonb));
     END
     $fn$;
+
+    -- Several tries in one call (a worker batches completions that arrive together). The caller
+    -- orders the items by run id, so concurrent batches take run locks in the same order.
+    CREATE FUNCTION runnel_finish_tries(p_items jsonb) RETURNS jsonb LANGUAGE plpgsql AS $fn$
+    DECLARE
+      v_item jsonb;
+      v_out jsonb := '[]'::jsonb;
+    BEGIN
+      FOR v_item IN SELECT e.value FROM jsonb_array_elements(p_items) WITH ORDINALITY AS e(value, n) ORDER BY e.n LOOP
+        v_out := v_out || jsonb_build_array(runnel_finish_try(
+          (v_item->>'run')::bigint, (v_item->>'id')::bigint, (v_item->>'try')::integer, v_item->>'state',
+          CASE WHEN jsonb_exists(v_item, 'output') THEN v_item->'output' END,
+          v_item->>'attemptState', v_item->>'error', v_item->>'errorCode', coalesce(v_item->'logs', '[]'::jsonb)));
+      END LOOP;
+      RETURN v_out;
+    END
+    $fn$;
   `);
 }
 
 export async function down(knex: Knex): Promise<void> {
+  await knex.raw("DROP FUNCTION IF EXISTS runnel_finish_tries(jsonb)");
   await knex.raw("DROP FUNCTION IF EXISTS runnel_finish_try(bigint, bigint, integer, text, jsonb, text, text, text, jsonb)");
 }

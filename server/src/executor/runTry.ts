@@ -8,7 +8,8 @@ import { NonRetryableError, retryAfterDelay, runnelErrorCode, SkipError, TaskTim
 import { AttemptState, TaskState } from "../sdk/states";
 import type { TaskContext } from "../sdk/types";
 import type { Db } from "../store/db";
-import { claimTry, finishTry, heartbeat, type ClaimedTry } from "../store/taskTries";
+import { claimTries, finishTries, heartbeat, type ClaimedTry, type ClaimRefusal, type ClaimRequest, type TryOutcome } from "../store/taskTries";
+import { MicroBatcher } from "./microBatcher";
 import { insertLogLines } from "../store/taskLogs";
 import { AttemptLog, captureConsole, withAttemptLog } from "./attemptLog";
 import type { Dispatcher } from "./dispatcher";
@@ -87,9 +88,19 @@ export class TryRunner {
   private readonly active = new Map<string, { id: number; tryNumber: number; log: AttemptLog }>();
   private timer: NodeJS.Timeout | undefined;
 
+  /** Claims and completions arriving together share one round trip (see MicroBatcher). */
+  private readonly claims: MicroBatcher<ClaimRequest, ClaimedTry | ClaimRefusal>;
+  private readonly finishes: MicroBatcher<TryOutcome, { won: boolean; runState: string | null }>;
+
   constructor(private readonly deps: TryRunnerDeps) {
     this.workerName = deps.workerName ?? `${hostname()}:${process.pid}`;
     captureConsole();
+    this.claims = new MicroBatcher((requests) => claimTries(deps.db, requests, this.workerName));
+    this.finishes = new MicroBatcher(async (outcomes) => {
+      const batch = await finishTries(deps.db, outcomes, (d) => this.queueReady(d));
+      await deps.dispatcher.enqueue(batch.queued);
+      return batch.results;
+    });
   }
 
   private settleDeps(log: Logger = this.deps.log): SettleDeps {
@@ -127,7 +138,7 @@ export class TryRunner {
 
   /** Runs try `tryNumber` of task instance `id`. */
   async run(id: number, tryNumber: number): Promise<TryReport> {
-    const claim = await claimTry(this.deps.db, id, tryNumber, this.workerName);
+    const claim = await this.claims.submit({ id, tryNumber });
     if (claim === "stale") {
       this.deps.log.debug({ id, try: tryNumber }, "dropped a stale job");
       return { state: "stale", lines: [] };
@@ -244,13 +255,17 @@ export class TryRunner {
     } catch (err) {
       throw new TaskFailure(`task output is not JSON: ${(err as Error).message}`, "OUTPUT_NOT_JSON");
     }
-    const result = await finishTry(
-      this.deps.db,
-      { id: claim.id, dagRunId: claim.dagRunId, taskId: claim.taskId, tryNumber: claim.tryNumber, state: TaskState.success, attemptState: AttemptState.success, output: stored, logLines: log.drain() },
-      (d) => this.queueReady(d),
-    );
+    const result = await this.finishes.submit({
+      id: claim.id,
+      dagRunId: claim.dagRunId,
+      taskId: claim.taskId,
+      tryNumber: claim.tryNumber,
+      state: TaskState.success,
+      attemptState: AttemptState.success,
+      output: stored,
+      logLines: log.drain(),
+    });
     if (!result.won) return this.lostRace(claim, log);
-    await this.deps.dispatcher.enqueue(result.queued);
     if (result.runState) this.deps.metrics?.runFinished.inc({ dag_id: claim.dagId, state: result.runState });
     return { state: TaskState.success, claim, lines: log.all };
   }
@@ -265,13 +280,16 @@ export class TryRunner {
     const message = err instanceof Error ? err.message : String(err);
     if (code === "SKIP") {
       log.info(`skipped: ${message}`);
-      const result = await finishTry(
-        this.deps.db,
-        { id: claim.id, dagRunId: claim.dagRunId, taskId: claim.taskId, tryNumber: claim.tryNumber, state: TaskState.skipped, attemptState: AttemptState.skipped, logLines: log.drain() },
-        (d) => this.queueReady(d),
-      );
+      const result = await this.finishes.submit({
+        id: claim.id,
+        dagRunId: claim.dagRunId,
+        taskId: claim.taskId,
+        tryNumber: claim.tryNumber,
+        state: TaskState.skipped,
+        attemptState: AttemptState.skipped,
+        logLines: log.drain(),
+      });
       if (!result.won) return this.lostRace(claim, log);
-      await this.deps.dispatcher.enqueue(result.queued);
       return { state: TaskState.skipped, claim, lines: log.all };
     }
     log.error(err instanceof Error && err.stack && !(err instanceof TaskFailure) ? err.stack : message);

@@ -117,23 +117,29 @@ export async function dagsWithQueuedRuns(db: Db): Promise<string[]> {
 }
 
 /**
- * Ends a running run whose task instances are all terminal: failed when a leaf task (one no
+ * Ends running runs whose task instances are all terminal: failed when a leaf task (one no
  * other task depends on) failed or was upstream_failed, else success. Fenced on `running`.
- * @returns the new state, or null when the run is not finished (or not running).
+ * @returns the new state of each run that ended.
  */
-export async function finalizeRunIfDone(conn: PgConn, dagRunId: number): Promise<RunState | null> {
-  const result = await conn.query<{ state: RunState }>(
+export async function finalizeRuns(conn: PgConn, dagRunIds: readonly number[]): Promise<Map<number, RunState>> {
+  const result = await conn.query<{ id: number; state: RunState }>(
     `WITH s AS (
-       SELECT count(*) FILTER (WHERE t.state NOT IN (${TERMINAL_TASK_SQL})) AS open,
+       SELECT t.dag_run_id,
+              count(*) FILTER (WHERE t.state NOT IN (${TERMINAL_TASK_SQL})) AS open,
               count(*) FILTER (WHERE t.state IN ('failed','upstream_failed') AND NOT EXISTS (
                 SELECT 1 FROM task_instances o WHERE o.dag_run_id = t.dag_run_id AND t.task_id = ANY(o.upstream_task_ids))) AS failed_leaves
-       FROM task_instances t WHERE t.dag_run_id = $1)
+       FROM task_instances t WHERE t.dag_run_id = ANY($1::bigint[]) GROUP BY t.dag_run_id)
      UPDATE dag_runs r SET state = CASE WHEN s.failed_leaves > 0 THEN 'failed' ELSE 'success' END, end_date = clock_timestamp()
-     FROM s WHERE r.id = $1 AND r.state = 'running' AND s.open = 0
-     RETURNING r.state`,
-    [dagRunId],
+     FROM s WHERE r.id = s.dag_run_id AND r.state = 'running' AND s.open = 0
+     RETURNING r.id, r.state`,
+    [dagRunIds],
   );
-  return result.rows[0]?.state ?? null;
+  return new Map(result.rows.map((r) => [r.id, r.state]));
+}
+
+/** One run: see finalizeRuns. @returns the new state, or null when it did not end. */
+export async function finalizeRunIfDone(conn: PgConn, dagRunId: number): Promise<RunState | null> {
+  return (await finalizeRuns(conn, [dagRunId])).get(dagRunId) ?? null;
 }
 
 /** Running runs with no open task instance left (repairs a finalize lost to a crash). */

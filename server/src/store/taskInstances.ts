@@ -66,13 +66,15 @@ export interface ResolveResult {
   touchedRuns: Set<number>;
   /** How many became skipped or upstream_failed. */
   ended: number;
+  /** The run of each one that became skipped or upstream_failed. */
+  endedRuns: number[];
   /** How many were looked at and must keep waiting for other upstream tasks. */
   waiting: number;
 }
 
 /** An empty ResolveResult to accumulate into. */
 export function emptyResolveResult(): ResolveResult {
-  return { queued: [], scheduled: 0, touchedRuns: new Set(), ended: 0, waiting: 0 };
+  return { queued: [], scheduled: 0, touchedRuns: new Set(), ended: 0, endedRuns: [], waiting: 0 };
 }
 
 /**
@@ -100,6 +102,7 @@ export async function judgePending(conn: PgConn, rows: readonly PendingRow[], qu
     else ended.push(c);
   }
   result.ended += ended.length;
+  result.endedRuns.push(...ended.map((e) => e.dag_run_id));
   return ended;
 }
 

@@ -1,9 +1,9 @@
 import { AttemptState, TaskState, type RunType } from "../sdk/states";
 import type { Db } from "./db";
-import { finalizeRunIfDone } from "./runs";
-import { emptyResolveResult, judgePending, resolvePending, type PendingRow, type QueuedTask } from "./taskInstances";
+import { finalizeRuns } from "./runs";
+import { emptyResolveResult, judgePending, resolvePending, type PendingRow, type QueuedTask, type ResolveResult } from "./taskInstances";
 import type { LogLine } from "./taskLogs";
-import { withConn } from "./pgConn";
+import { withConn, type PgConn } from "./pgConn";
 
 /** Everything a worker needs to run one try, read in the same statement that claims it. */
 export interface ClaimedTry {
@@ -33,36 +33,58 @@ export type ClaimRefusal =
   /** The task instance moved on (another try, cleared, finished, removed): drop the job. */
   | "stale";
 
+/** One claim request: which try of which task instance. */
+export interface ClaimRequest {
+  id: number;
+  tryNumber: number;
+}
+
 /**
- * `queued`/`up_for_retry`/`up_for_reschedule` -> `running` for exactly this try, opening its
- * task_attempts row and reading the run and the upstream outputs, in one statement.
+ * `queued`/`up_for_retry`/`up_for_reschedule` -> `running` for exactly these tries (fenced by
+ * try number and a running run), opening their task_attempts rows and reading the runs and
+ * upstream outputs, in one statement. Results are in request order.
  */
-export async function claimTry(db: Db, id: number, tryNumber: number, worker: string): Promise<ClaimedTry | ClaimRefusal> {
+export async function claimTries(db: Db, requests: readonly ClaimRequest[], worker: string): Promise<(ClaimedTry | ClaimRefusal)[]> {
   const result = await withConn(db, (conn) =>
     conn.query<Record<string, unknown>>(
-    `WITH upd AS (
-       UPDATE task_instances SET state = 'running', start_date = clock_timestamp(), heartbeat_at = clock_timestamp(),
-         worker = $1, next_try_at = NULL, updated_at = clock_timestamp()
-       WHERE id = $2 AND try_number = $3 AND state IN ('queued','up_for_retry','up_for_reschedule')
-         AND EXISTS (SELECT 1 FROM dag_runs r WHERE r.id = task_instances.dag_run_id AND r.state = 'running')
-       RETURNING *
-     ), att AS (
-       INSERT INTO task_attempts (task_instance_id, try_number, state, worker, queued_at, start_date)
-       SELECT id, try_number, 'running', worker, queued_at, start_date FROM upd
-       ON CONFLICT (task_instance_id, try_number) DO UPDATE SET state = 'running', worker = excluded.worker, start_date = excluded.start_date, end_date = NULL, error = NULL
-     )
-     SELECT upd.id, upd.dag_run_id, upd.dag_id, upd.task_id, upd.try_number, upd.max_tries, upd.queued_at, upd.start_date,
-       r.run_id, r.run_type, r.logical_date, r.data_interval_start, r.data_interval_end, r.conf, r.dag_version_id,
-       (SELECT coalesce(jsonb_object_agg(u.task_id, u.output), '{}'::jsonb) FROM task_instances u
-         WHERE u.dag_run_id = upd.dag_run_id AND u.task_id = ANY(upd.upstream_task_ids)) AS upstream_outputs
-     FROM upd JOIN dag_runs r ON r.id = upd.dag_run_id`,
-    [worker, id, tryNumber],
-  ));
-  const row = result.rows[0];
-  if (!row) {
-    const current = await db("task_instances").select("state", "try_number").where({ id }).first<{ state: string; try_number: number } | undefined>();
-    return current?.state === TaskState.running && current.try_number === tryNumber ? "running_elsewhere" : "stale";
-  }
+      `WITH req AS (SELECT * FROM unnest($2::bigint[], $3::int[]) AS q(id, try)),
+       upd AS (
+         UPDATE task_instances t SET state = 'running', start_date = clock_timestamp(), heartbeat_at = clock_timestamp(),
+           worker = $1, next_try_at = NULL, updated_at = clock_timestamp()
+         FROM req
+         WHERE t.id = req.id AND t.try_number = req.try AND t.state IN ('queued','up_for_retry','up_for_reschedule')
+           AND EXISTS (SELECT 1 FROM dag_runs r WHERE r.id = t.dag_run_id AND r.state = 'running')
+         RETURNING t.*
+       ), att AS (
+         INSERT INTO task_attempts (task_instance_id, try_number, state, worker, queued_at, start_date)
+         SELECT id, try_number, 'running', worker, queued_at, start_date FROM upd
+         ON CONFLICT (task_instance_id, try_number) DO UPDATE SET state = 'running', worker = excluded.worker, start_date = excluded.start_date, end_date = NULL, error = NULL
+       )
+       SELECT upd.id, upd.dag_run_id, upd.dag_id, upd.task_id, upd.try_number, upd.max_tries, upd.queued_at, upd.start_date,
+         r.run_id, r.run_type, r.logical_date, r.data_interval_start, r.data_interval_end, r.conf, r.dag_version_id,
+         (SELECT coalesce(jsonb_object_agg(u.task_id, u.output), '{}'::jsonb) FROM task_instances u
+           WHERE u.dag_run_id = upd.dag_run_id AND u.task_id = ANY(upd.upstream_task_ids)) AS upstream_outputs
+       FROM upd JOIN dag_runs r ON r.id = upd.dag_run_id`,
+      [worker, requests.map((r) => r.id), requests.map((r) => r.tryNumber)],
+    ),
+  );
+  const claimed = new Map(result.rows.map((row) => [row.id as number, toClaimed(row)]));
+  return Promise.all(
+    requests.map(async (req) => {
+      const c = claimed.get(req.id);
+      if (c && c.tryNumber === req.tryNumber) return c;
+      const current = await db("task_instances").select("state", "try_number").where({ id: req.id }).first<{ state: string; try_number: number } | undefined>();
+      return current?.state === TaskState.running && current.try_number === req.tryNumber ? "running_elsewhere" : "stale";
+    }),
+  );
+}
+
+/** One try: see claimTries. */
+export async function claimTry(db: Db, id: number, tryNumber: number, worker: string): Promise<ClaimedTry | ClaimRefusal> {
+  return (await claimTries(db, [{ id, tryNumber }], worker))[0]!;
+}
+
+function toClaimed(row: Record<string, unknown>): ClaimedTry {
   return {
     id: row.id as number,
     dagRunId: row.dag_run_id as number,
@@ -113,44 +135,88 @@ interface FinishCall {
   pending?: PendingRow[];
 }
 
+/** What finishing a batch of tries changed. */
+export interface BatchFinishResult {
+  /** Per outcome, in the order given. */
+  results: { won: boolean; runState: string | null }[];
+  /** Downstream task instances queued by fast follow: enqueue them after this returns. */
+  queued: QueuedTask[];
+}
+
 /**
- * Ends a running try: ONE call to `runnel_finish_try` (migration 0002) locks the run, ends the
- * try fenced by try number and `running`, closes its attempt, stores its last log lines, opens
- * a dead letter for a final failure, and reads the direct downstream under that lock. The
- * engine then applies the trigger rules (fenced on `pending`); a skip or upstream failure
- * cascades under the run lock again; the run ends when nothing is left open.
+ * Ends running tries: ONE call to `runnel_finish_tries` (migration 0002) does, per try and
+ * in run-id order, what BullMQ's moveToFinished does for a job: lock the run, end the try
+ * fenced by try number and `running`, close its attempt, store its last log lines, open a
+ * dead letter for a final failure, and read the direct downstream under that lock. The engine
+ * then applies the trigger rules in one fenced statement; a skip or upstream failure cascades
+ * under the run lock; runs with nothing left open end.
  */
-export async function finishTry(db: Db, outcome: TryOutcome, queueReady: (dagId: string) => boolean): Promise<FinishResult> {
+export async function finishTries(db: Db, outcomes: readonly TryOutcome[], queueReady: (dagId: string) => boolean): Promise<BatchFinishResult> {
+  const order = outcomes.map((_, i) => i).sort((a, b) => outcomes[a]!.dagRunId - outcomes[b]!.dagRunId || outcomes[a]!.id - outcomes[b]!.id);
   return withConn(db, async (conn) => {
-    const call = await conn.query<{ r: FinishCall }>("SELECT runnel_finish_try($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9::jsonb) AS r", [
-      outcome.dagRunId,
-      outcome.id,
-      outcome.tryNumber,
-      outcome.state,
-      outcome.output === undefined ? null : JSON.stringify(outcome.output),
-      outcome.attemptState,
-      outcome.error ?? null,
-      outcome.errorCode ?? null,
-      JSON.stringify(outcome.logLines ?? []),
-    ]);
-    const r = call.rows[0]?.r;
-    if (!r?.won) return { won: false, queued: [], runState: null };
+    const items = order.map((i) => toFinishItem(outcomes[i]!));
+    const calls = (await conn.query<{ r: FinishCall[] }>("SELECT runnel_finish_tries($1::jsonb) AS r", [JSON.stringify(items)])).rows[0]!.r;
     const resolved = emptyResolveResult();
-    const ended = await judgePending(conn, r.pending ?? [], queueReady, resolved);
-    if (ended.length) {
-      await conn.query("BEGIN");
-      try {
-        await conn.query("SELECT 1 FROM dag_runs WHERE id = $1 FOR UPDATE", [outcome.dagRunId]);
-        await resolvePending(conn, { kind: "downstream", dagRunId: outcome.dagRunId, taskIds: ended.map((e) => e.task_id) }, queueReady, resolved);
-        await conn.query("COMMIT");
-      } catch (err) {
-        await conn.query("ROLLBACK").catch(() => undefined);
-        throw err;
-      }
+    // A fan-in task read by two completions of one batch: the later read saw more, keep it.
+    const pending = new Map<number, PendingRow>();
+    for (const c of calls) for (const p of c.pending ?? []) pending.set(p.id, p);
+    const ended = await judgePending(conn, [...pending.values()], queueReady, resolved);
+    for (const runId of new Set(ended.map((e) => e.dag_run_id))) {
+      const taskIds = ended.filter((e) => e.dag_run_id === runId).map((e) => e.task_id);
+      await cascadeUnderRunLock(conn, runId, taskIds, queueReady, resolved);
     }
-    const runState = (r.open ?? 0) - resolved.ended <= 0 ? await finalizeRunIfDone(conn, outcome.dagRunId) : null;
-    return { won: true, queued: resolved.queued, runState };
+    const endedByRun = countBy(resolved.endedRuns);
+    const openByRun = new Map<number, number>();
+    order.forEach((i, k) => {
+      if (calls[k]?.won) openByRun.set(outcomes[i]!.dagRunId, calls[k]!.open ?? 0);
+    });
+    const done = [...openByRun].filter(([runId, open]) => open - (endedByRun.get(runId) ?? 0) <= 0).map(([runId]) => runId);
+    const runStates = done.length ? await finalizeRuns(conn, done) : new Map<number, string>();
+    const results = outcomes.map(() => ({ won: false, runState: null as string | null }));
+    order.forEach((i, k) => {
+      results[i] = { won: calls[k]?.won === true, runState: calls[k]?.won ? (runStates.get(outcomes[i]!.dagRunId) ?? null) : null };
+    });
+    return { results, queued: resolved.queued };
   });
+}
+
+/** One try: see finishTries. */
+export async function finishTry(db: Db, outcome: TryOutcome, queueReady: (dagId: string) => boolean): Promise<FinishResult> {
+  const batch = await finishTries(db, [outcome], queueReady);
+  const r = batch.results[0]!;
+  return { won: r.won, queued: batch.queued, runState: r.runState };
+}
+
+function toFinishItem(o: TryOutcome): Record<string, unknown> {
+  return {
+    run: o.dagRunId,
+    id: o.id,
+    try: o.tryNumber,
+    state: o.state,
+    ...(o.output === undefined ? {} : { output: o.output }),
+    attemptState: o.attemptState,
+    error: o.error ?? null,
+    errorCode: o.errorCode ?? null,
+    logs: o.logLines ?? [],
+  };
+}
+
+async function cascadeUnderRunLock(conn: PgConn, runId: number, taskIds: string[], queueReady: (dagId: string) => boolean, resolved: ResolveResult): Promise<void> {
+  await conn.query("BEGIN");
+  try {
+    await conn.query("SELECT 1 FROM dag_runs WHERE id = $1 FOR UPDATE", [runId]);
+    await resolvePending(conn, { kind: "downstream", dagRunId: runId, taskIds }, queueReady, resolved);
+    await conn.query("COMMIT");
+  } catch (err) {
+    await conn.query("ROLLBACK").catch(() => undefined);
+    throw err;
+  }
+}
+
+function countBy(values: readonly number[]): Map<number, number> {
+  const m = new Map<number, number>();
+  for (const v of values) m.set(v, (m.get(v) ?? 0) + 1);
+  return m;
 }
 
 /**
