@@ -36,9 +36,15 @@ export async function up(knex: Knex): Promise<void> {
           FROM jsonb_to_recordset(p_logs) AS l(ts timestamptz, level text, message text, fields jsonb);
       END IF;
       IF p_state = 'failed' THEN
-        INSERT INTO dead_letters (kind, dag_id, task_id, task_instance_id, dag_run_id, try_number, error, attempts)
-        SELECT 'task', dag_id, task_id, id, dag_run_id, try_number, coalesce(p_error, 'failed'), try_number
-          FROM task_instances WHERE id = p_ti_id;
+        -- One open task dead letter per task instance: failing again after a clear updates it.
+        UPDATE dead_letters SET error = coalesce(p_error, 'failed'), try_number = p_try, dag_run_id = p_run_id,
+               attempts = attempts + 1, updated_at = now()
+         WHERE kind = 'task' AND status = 'open' AND task_instance_id = p_ti_id;
+        IF NOT FOUND THEN
+          INSERT INTO dead_letters (kind, dag_id, task_id, task_instance_id, dag_run_id, try_number, error)
+          SELECT 'task', dag_id, task_id, id, dag_run_id, try_number, coalesce(p_error, 'failed')
+            FROM task_instances WHERE id = p_ti_id;
+        END IF;
       END IF;
       RETURN jsonb_build_object(
         'won', true,

@@ -2,7 +2,7 @@ import type { SerializedTask } from "../dags/graph";
 import type { Logger } from "../obs/logger";
 import { AttemptState, TaskState } from "../sdk/states";
 import type { Db } from "../store/db";
-import { finishTry, getTryFacts, scheduleRetry } from "../store/taskTries";
+import { finishTry, getTryFacts, scheduleRetry, type ClaimedTry } from "../store/taskTries";
 import type { LogLine } from "../store/taskLogs";
 import type { Dispatcher } from "./dispatcher";
 import { computeRetryDelay, type RetryPolicy } from "./retryDelay";
@@ -15,13 +15,7 @@ export function retryPolicyOf(task: SerializedTask | undefined): RetryPolicy {
 }
 
 /** A failed or lost try of a running task instance. */
-export interface FailedTry {
-  id: number;
-  dagRunId: number;
-  dagId: string;
-  taskId: string;
-  tryNumber: number;
-  maxTries: number;
+export interface FailedTry extends Pick<ClaimedTry, "id" | "dagRunId" | "dagId" | "taskId" | "tryNumber" | "maxTries"> {
   error: string;
   errorCode: string | null;
   /** `failed` for an error the task raised, `lost` for a vanished worker. */

@@ -18,19 +18,6 @@ export interface RecordDeadLetterInput {
   issues: unknown;
 }
 
-/** A task that exhausted its tries. */
-export interface TaskDeadLetterInput {
-  dagId: string;
-  taskId: string;
-  taskInstanceId: number | null;
-  dagRunId: number | null;
-  tryNumber: number | null;
-  partition: string | null;
-  error: string;
-  /** Anything useful to replay or inspect the failure (e.g. params, the error code); stored as JSON. */
-  payload?: unknown;
-}
-
 /** A stored dead letter. */
 export interface DeadLetter {
   id: number;
@@ -169,46 +156,6 @@ const UPSERT_RECORDS_SQL = `
   SELECT id, true AS updated FROM updated
   UNION ALL
   SELECT id, false AS updated FROM inserted`;
-
-/**
- * Opens a task-level dead letter for a task that failed for good. When the same task instance
- * already has an open one (it was cleared and failed again), that one is updated instead.
- * One statement, so it can join the worker's completion transaction (pass the transaction as `db`).
- * @returns the dead letter's id.
- */
-export async function insertTaskDeadLetter(db: Db, input: TaskDeadLetterInput): Promise<number> {
-  const payload = toJsonText(input.payload);
-  const result = await db.raw<{ rows: Array<{ id: number }> }>(
-    `WITH updated AS (
-       UPDATE dead_letters
-          SET error = :error, payload = CAST(:payload AS jsonb), try_number = :tryNumber, dag_run_id = :dagRunId,
-              attempts = attempts + 1, updated_at = now()
-        WHERE kind = 'task' AND status = 'open' AND task_instance_id = :taskInstanceId
-       RETURNING id
-     ),
-     inserted AS (
-       INSERT INTO dead_letters (kind, dag_id, task_id, task_instance_id, dag_run_id, try_number, partition, payload, error)
-       SELECT 'task', CAST(:dagId AS text), CAST(:taskId AS text), CAST(:taskInstanceId AS bigint), CAST(:dagRunId AS bigint),
-              CAST(:tryNumber AS integer), CAST(:partition AS text), CAST(:payload AS jsonb), CAST(:error AS text)
-        WHERE NOT EXISTS (SELECT 1 FROM updated)
-       RETURNING id
-     )
-     SELECT id FROM updated UNION ALL SELECT id FROM inserted`,
-    {
-      dagId: input.dagId,
-      taskId: input.taskId,
-      taskInstanceId: input.taskInstanceId,
-      dagRunId: input.dagRunId,
-      tryNumber: input.tryNumber,
-      partition: input.partition,
-      payload,
-      error: String(input.error),
-    },
-  );
-  const id = result.rows[0]?.id;
-  if (id === undefined) throw new Error(`insertTaskDeadLetter: nothing stored for ${input.dagId}.${input.taskId}`);
-  return Number(id);
-}
 
 interface DeadLetterRow {
   id: number;

@@ -64,6 +64,16 @@ describe("task execution through the scheduler and BullMQ workers", () => {
     const letters = await env.db("dead_letters").where({ dag_run_id: runId, kind: "task" }).select("task_id", "error");
     expect(letters).toEqual(expect.arrayContaining([{ task_id: "broken", error: "bad input, do not retry" }, expect.objectContaining({ task_id: "slow" })]));
     expect(letters).toHaveLength(2);
+
+    // Failing again (as after a clear) updates the open task dead letter instead of adding one.
+    const ti = await env.db("task_instances").where({ dag_run_id: runId, task_id: "broken" }).first();
+    await env.db("dag_runs").where({ id: runId }).update({ state: "running" });
+    await env.db("task_instances").where({ id: ti.id }).update({ state: "running", try_number: 2 });
+    await env.db("task_attempts").insert({ task_instance_id: ti.id, try_number: 2, state: "running" });
+    const again = await finishTry(env.db, { id: ti.id, dagRunId: runId, taskId: "broken", tryNumber: 2, state: "failed", attemptState: "failed", error: "still bad" }, () => true);
+    expect(again.won).toBe(true);
+    const open = await env.db("dead_letters").where({ task_instance_id: ti.id, kind: "task", status: "open" }).select("error", "attempts", "try_number");
+    expect(open).toEqual([{ error: "still bad", attempts: 2, try_number: 2 }]);
   });
 
   it("never runs more than maxActiveTasks of a DAG at once", async () => {
