@@ -1,31 +1,31 @@
 /**
- * Coalesces calls that arrive while a previous batch is in flight into one batch: the first
- * call runs at once (no added latency when idle), and everything queued meanwhile goes out
- * together when it returns. This turns N concurrent tries' claims or completions into one
- * round trip under load. If a batch fails, its items are retried one by one, so one bad item
- * (or a deadlock) fails only its own caller.
+ * Coalesces calls that arrive while earlier batches are in flight: a call runs at once when
+ * fewer than `maxInFlight` batches are out (no added latency when idle), and everything queued
+ * meanwhile goes out together as the next batch. Under load this turns N concurrent tries'
+ * claims or completions into a few round trips. If a batch fails, its items are retried one
+ * by one, so one bad item (or a deadlock) fails only its own caller.
  */
 export class MicroBatcher<I, O> {
   private queue: { item: I; resolve: (o: O) => void; reject: (e: unknown) => void }[] = [];
-  private inFlight = false;
+  private inFlight = 0;
 
   constructor(
     private readonly run: (items: I[]) => Promise<O[]>,
-    private readonly maxBatch = 64,
+    private readonly options: { maxBatch?: number; maxInFlight?: number } = {},
   ) {}
 
   submit(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
-      if (!this.inFlight) void this.drain();
+      if (this.inFlight < (this.options.maxInFlight ?? 2)) void this.drain();
     });
   }
 
   private async drain(): Promise<void> {
-    this.inFlight = true;
+    this.inFlight++;
     try {
       while (this.queue.length) {
-        const batch = this.queue.splice(0, this.maxBatch);
+        const batch = this.queue.splice(0, this.options.maxBatch ?? 64);
         try {
           const out = await this.run(batch.map((b) => b.item));
           batch.forEach((b, i) => b.resolve(out[i]!));
@@ -35,7 +35,7 @@ export class MicroBatcher<I, O> {
         }
       }
     } finally {
-      this.inFlight = false;
+      this.inFlight--;
     }
   }
 }

@@ -1,8 +1,7 @@
-import type { Knex } from "knex";
 import type { SerializedDag } from "../dags/graph";
-import { RunState, TaskState, TERMINAL_TASK_STATES, type RunType, sqlList } from "../sdk/states";
+import { RunState, TERMINAL_TASK_STATES, type RunType, sqlList } from "../sdk/states";
 import type { Db } from "./db";
-import type { PgConn } from "./pgConn";
+import { withConn, type PgConn } from "./pgConn";
 
 const TERMINAL_TASK_SQL = sqlList([...TERMINAL_TASK_STATES]);
 
@@ -45,34 +44,37 @@ export interface RunRow {
  * scheduled/backfill run for the same logical date) is left alone and null is returned.
  */
 export async function createRun(db: Db, run: NewRun): Promise<number | null> {
-  return db.transaction(async (trx) => {
-    const inserted = await trx.raw<{ rows: { id: number }[] }>(
-      `INSERT INTO dag_runs (dag_id, run_id, run_type, state, logical_date, data_interval_start, data_interval_end, dag_version_id, conf, backfill_id)
-       VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)
-       ON CONFLICT DO NOTHING RETURNING id`,
-      [run.dagId, run.runId, run.runType, run.logicalDate, run.dataIntervalStart, run.dataIntervalEnd, run.versionId, JSON.stringify(run.conf ?? {}), run.backfillId ?? null],
-    );
-    const id = inserted.rows[0]?.id;
-    if (id === undefined) return null;
-    await insertTaskInstances(trx, id, run);
-    return id;
-  });
-}
-
-async function insertTaskInstances(trx: Knex.Transaction, dagRunId: number, run: NewRun): Promise<void> {
   const priority = run.runType === "backfill" ? QUEUE_PRIORITY.backfill : QUEUE_PRIORITY.fresh;
-  const rows = run.graph.tasks.map((t) => ({
-    dag_run_id: dagRunId,
-    dag_id: run.dagId,
-    task_id: t.id,
-    state: TaskState.pending,
-    max_tries: t.retries + 1,
-    trigger_rule: t.triggerRule,
-    upstream_task_ids: t.upstream,
-    priority_weight: t.priorityWeight,
-    queue_priority: priority,
-  }));
-  for (let i = 0; i < rows.length; i += 1000) await trx("task_instances").insert(rows.slice(i, i + 1000));
+  const tasks = run.graph.tasks.map((t) => ({ task_id: t.id, max_tries: t.retries + 1, trigger_rule: t.triggerRule, upstream: t.upstream, weight: t.priorityWeight }));
+  // One statement: the run and its task instances commit together or not at all.
+  const r = await withConn(db, (conn) =>
+    conn.query<{ id: number }>(
+      `WITH run AS (
+         INSERT INTO dag_runs (dag_id, run_id, run_type, state, logical_date, data_interval_start, data_interval_end, dag_version_id, conf, backfill_id)
+         VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8::jsonb, $9)
+         ON CONFLICT DO NOTHING RETURNING id),
+       tis AS (
+         INSERT INTO task_instances (dag_run_id, dag_id, task_id, state, max_tries, trigger_rule, upstream_task_ids, priority_weight, queue_priority)
+         SELECT run.id, $1, t.task_id, 'pending', t.max_tries, t.trigger_rule, t.upstream, t.weight, $10
+         FROM run CROSS JOIN jsonb_to_recordset($11::jsonb) AS t(task_id text, max_tries integer, trigger_rule text, upstream text[], weight integer)
+         RETURNING 1)
+       SELECT id, (SELECT count(*) FROM tis) AS tasks FROM run`,
+      [
+        run.dagId,
+        run.runId,
+        run.runType,
+        run.logicalDate,
+        run.dataIntervalStart,
+        run.dataIntervalEnd,
+        run.versionId,
+        JSON.stringify(run.conf ?? {}),
+        run.backfillId ?? null,
+        priority,
+        JSON.stringify(tasks),
+      ],
+    ),
+  );
+  return r.rows[0]?.id ?? null;
 }
 
 /** Logical date of the newest scheduled run of a DAG, or null. */
