@@ -30,7 +30,7 @@ export const EnvSchema = z.object({
   /** BullMQ key prefix; lets several Runnel installs share one Redis. */
   RUNNEL_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_:.-]+$/, "letters, digits and _ : . - only").default("runnel"),
   RUNNEL_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
-  /** Seconds between scheduler ticks (a tick also runs on every fast-follow miss). */
+  /** Milliseconds between scheduler ticks (run creation, starting runs, admitting roots; downstream tasks never wait for one: workers queue them on completion). */
   RUNNEL_SCHEDULER_INTERVAL_MS: positiveInt.default(1000),
   RUNNEL_RECONCILE_INTERVAL_MS: positiveInt.default(5000),
   /** A running task with no heartbeat for this long is a zombie. */
