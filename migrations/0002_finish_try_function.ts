@@ -1,9 +1,12 @@
 import type { Knex } from "knex";
 import { TERMINAL_TASK_STATES, sqlList } from "../server/src/sdk/states";
 
+/** First key of the per-run advisory lock (ASCII "RUNR"). */
+const RUN_LOCK_CLASS = 0x52554e52;
+
 /**
  * `runnel_finish_try`: the end of one try as one atomic server-side call, like BullMQ's
- * moveToFinished Lua script. It locks the run row (so completions of one run are serialized
+ * moveToFinished Lua script. It locks the run (so completions of one run are serialized
  * and each sees its siblings), ends the try fenced by try number and `running`, closes the
  * attempt, stores the last log lines, opens a task dead letter for a final failure, and then,
  * with a fresh snapshot under the lock, returns the direct downstream still pending with their
@@ -13,6 +16,13 @@ import { TERMINAL_TASK_STATES, sqlList } from "../server/src/sdk/states";
 export async function up(knex: Knex): Promise<void> {
   const terminal = sqlList([...TERMINAL_TASK_STATES]);
   await knex.raw(`
+    -- Serializes the completions of one run until commit. An advisory lock, not a row lock:
+    -- it writes nothing (a FOR UPDATE row lock costs a WAL record per completion). Runs whose
+    -- ids differ by 2^31-1 share a key, which only serializes them a little more.
+    CREATE FUNCTION runnel_lock_run(p_run_id bigint) RETURNS void LANGUAGE sql AS $fn$
+      SELECT pg_advisory_xact_lock(${RUN_LOCK_CLASS}, (p_run_id % 2147483647)::integer)
+    $fn$;
+
     CREATE FUNCTION runnel_finish_try(
       p_run_id bigint, p_ti_id bigint, p_try integer, p_state text, p_output jsonb,
       p_attempt_state text, p_error text, p_error_code text, p_logs jsonb)
@@ -20,7 +30,7 @@ export async function up(knex: Knex): Promise<void> {
     DECLARE
       v_task_id text;
     BEGIN
-      PERFORM 1 FROM dag_runs WHERE id = p_run_id FOR UPDATE;
+      PERFORM runnel_lock_run(p_run_id);
       UPDATE task_instances SET state = p_state, output = p_output, end_date = clock_timestamp(),
              heartbeat_at = NULL, updated_at = clock_timestamp()
        WHERE id = p_ti_id AND try_number = p_try AND state = 'running'
@@ -82,5 +92,6 @@ export async function up(knex: Knex): Promise<void> {
 
 export async function down(knex: Knex): Promise<void> {
   await knex.raw("DROP FUNCTION IF EXISTS runnel_finish_tries(jsonb)");
+  await knex.raw("DROP FUNCTION IF EXISTS runnel_lock_run(bigint)");
   await knex.raw("DROP FUNCTION IF EXISTS runnel_finish_try(bigint, bigint, integer, text, jsonb, text, text, text, jsonb)");
 }

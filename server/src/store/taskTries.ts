@@ -204,7 +204,7 @@ function toFinishItem(o: TryOutcome): Record<string, unknown> {
 async function cascadeUnderRunLock(conn: PgConn, runId: number, taskIds: string[], queueReady: (dagId: string) => boolean, resolved: ResolveResult): Promise<void> {
   await conn.query("BEGIN");
   try {
-    await conn.query("SELECT 1 FROM dag_runs WHERE id = $1 FOR UPDATE", [runId]);
+    await conn.query("SELECT runnel_lock_run($1)", [runId]);
     await resolvePending(conn, { kind: "downstream", dagRunId: runId, taskIds }, queueReady, resolved);
     await conn.query("COMMIT");
   } catch (err) {
