@@ -24,6 +24,9 @@ export interface StackOptions {
 
 const OUTPUT_TAIL_CHARS = 8000;
 
+/** The password of the `admin` user every test stack creates on first start. */
+export const E2E_ADMIN_PASSWORD = "e2e-admin-password-1";
+
 /** A TCP port that was free a moment ago. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -97,6 +100,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       REDIS_URL: TEST_REDIS_URL,
       RUNNEL_QUEUE_PREFIX: queuePrefix,
       RUNNEL_DAGS_FOLDER: join(REPO_ROOT, "dags"),
+      RUNNEL_ADMIN_PASSWORD: E2E_ADMIN_PASSWORD,
       ...options.env,
     },
   });

@@ -9,8 +9,30 @@ export interface StaticSite {
   close(): Promise<void>;
 }
 
-/** Answers for exact paths (e.g. `/api/dags`), sent as JSON. */
-export type JsonRoutes = Record<string, () => unknown>;
+/** What a fake API route sees of the request. */
+export interface FakeRequest {
+  method: string;
+  /** Path and query string. */
+  url: string;
+  /** The parsed JSON body, if any. */
+  body: unknown;
+}
+
+/** A route answer sent as a Server-Sent Events stream (kept open until the site closes). */
+export class SseAnswer {
+  constructor(readonly events: { event?: string; data: unknown }[]) {}
+}
+
+/** A route answer with a status other than 200. */
+export class StatusAnswer {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {}
+}
+
+/** Answers for exact paths (e.g. `/api/dags`), sent as JSON (or SSE for an SseAnswer). */
+export type JsonRoutes = Record<string, (req: FakeRequest) => unknown>;
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -45,8 +67,26 @@ export async function startStaticSite(root: string, routes: JsonRoutes = {}): Pr
     const path = new URL(req.url ?? "/", "http://localhost").pathname;
     const route = routes[path];
     if (route) {
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify(route()));
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        const text = Buffer.concat(chunks).toString("utf8");
+        let body: unknown;
+        try {
+          body = text ? JSON.parse(text) : undefined;
+        } catch {
+          body = text;
+        }
+        const answer = route({ method: req.method ?? "GET", url: req.url ?? path, body });
+        if (answer instanceof SseAnswer) {
+          res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+          for (const e of answer.events) res.write(`${e.event ? `event: ${e.event}\n` : ""}data: ${JSON.stringify(e.data)}\n\n`);
+          return;
+        }
+        const [status, json] = answer instanceof StatusAnswer ? [answer.status, answer.body] : [200, answer];
+        res.writeHead(status, { "content-type": "application/json" });
+        res.end(JSON.stringify(json));
+      });
       return;
     }
     if (path.startsWith("/api/")) {

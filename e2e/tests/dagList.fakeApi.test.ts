@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dagListFixture } from "../fixtures/dagList";
 import { launchBrowser } from "../helpers/browser";
 import { REPO_ROOT, artifactPath } from "../helpers/paths";
-import { startStaticSite, type StaticSite } from "../helpers/staticSite";
+import { SseAnswer, startStaticSite, type StaticSite } from "../helpers/staticSite";
 
 // The built dashboard against a canned /api/dags, so the UI is tested without the engine.
 const WEB_DIST = join(REPO_ROOT, "web", "dist");
@@ -18,7 +18,11 @@ const problems: string[] = [];
 
 beforeAll(async () => {
   if (!existsSync(join(WEB_DIST, "index.html"))) throw new Error(`${WEB_DIST} is missing: run pnpm --filter runnel-web build first`);
-  site = await startStaticSite(WEB_DIST, { "/api/dags": () => answer });
+  site = await startStaticSite(WEB_DIST, {
+    "/api/dags": () => answer,
+    "/api/auth/me": () => ({ username: "viewer", role: "viewer" }),
+    "/api/events": () => new SseAnswer([]),
+  });
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.on("console", (msg) => {

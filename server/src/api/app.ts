@@ -2,7 +2,15 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { Runtime } from "../runtime/runtime";
-import { listDagSummaries } from "./dagsSummary";
+import { authenticate } from "./auth/authenticate";
+import { errorHandler } from "./http";
+import { buildOpenApiDocument } from "./openapi";
+import { auditRouter } from "./routes/audit";
+import { authRouter } from "./routes/auth";
+import { dagsRouter } from "./routes/dags";
+import { eventsRouter } from "./routes/events";
+import { runsRouter } from "./routes/runs";
+import { taskInstancesRouter } from "./routes/taskInstances";
 
 export const WEB_DIST = fileURLToPath(new URL("../../../web/dist/", import.meta.url));
 
@@ -18,9 +26,28 @@ function securityHeaders(_req: Request, res: Response, next: NextFunction): void
   next();
 }
 
+/** The authenticated REST API under /api (see openapi.ts for the list of endpoints). */
+function apiRouter(rt: Runtime): express.Router {
+  const api = express.Router();
+  api.use(express.json({ limit: "1mb" }));
+  api.use((_req, res, next) => {
+    res.setHeader("Cache-Control", "no-store");
+    next();
+  });
+  api.use("/auth", authRouter(rt));
+  api.use(authenticate(rt.db));
+  const openApi = buildOpenApiDocument();
+  api.get("/openapi.json", (_req, res) => void res.json(openApi));
+  for (const router of [dagsRouter(rt), runsRouter(rt), taskInstancesRouter(rt), eventsRouter(rt), auditRouter(rt)]) api.use(router);
+  api.use((_req, res) => {
+    res.status(404).json({ error: { code: "not_found", message: "no such endpoint" } });
+  });
+  return api;
+}
+
 /**
- * The HTTP app: /health, /metrics, the read-only DAG list the placeholder page uses, and the
- * built dashboard. (The authenticated REST API arrives with the dashboard issue.)
+ * The HTTP app: /health and /metrics (no auth), the REST API under /api (auth, JSON errors),
+ * and the built dashboard.
  */
 export function createApp(rt: Runtime): express.Express {
   const app = express();
@@ -44,17 +71,7 @@ export function createApp(rt: Runtime): express.Express {
     res.send(await rt.metrics.registry.metrics());
   });
 
-  app.get("/api/dags", async (_req, res, next) => {
-    try {
-      res.json(await listDagSummaries(rt.db, rt.registry));
-    } catch (err) {
-      next(err);
-    }
-  });
-
-  app.use("/api", (_req, res) => {
-    res.status(404).json({ error: { code: "not_found", message: "no such endpoint" } });
-  });
+  app.use("/api", apiRouter(rt));
 
   if (existsSync(WEB_DIST)) {
     app.use(express.static(WEB_DIST, { index: "index.html" }));
@@ -65,9 +82,6 @@ export function createApp(rt: Runtime): express.Express {
     });
   }
 
-  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    rt.log.error({ err }, "request failed");
-    res.status(500).json({ error: { code: "internal", message: "internal error" } });
-  });
+  app.use(errorHandler(rt.log));
   return app;
 }

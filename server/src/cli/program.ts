@@ -3,6 +3,7 @@ import { loadConfig } from "../config/config";
 import { migrateLatest, createDb } from "../store/db";
 import { listDags, pauseDag, printIntervals, triggerDag } from "./dagCommands";
 import { runApi, runScheduler, runStart, runWorker } from "./serve";
+import { createTokenCommand, createUserCommand } from "./userCommands";
 import { testDag, testTask } from "./testRuns";
 
 function positiveInt(value: string): number {
@@ -77,6 +78,21 @@ export function buildCli(): Command {
       const state = await testDag(loadConfig(), dagId, date, (l) => process.stdout.write(`${l}\n`));
       process.exitCode = state === "success" ? 0 : 1;
     });
+
+  const users = program.command("users").description("manage dashboard and API users");
+  users
+    .command("create <username>")
+    .description("create a user (prints a generated password when --password is not given)")
+    .addOption(new Option("--role <role>", "viewer (read), operator (trigger, pause, clear, mark, cancel) or admin").choices(["viewer", "operator", "admin"]).makeOptionMandatory())
+    .option("--password <password>", "the password (default: generate one and print it)")
+    .action((username: string, o: { role: string; password?: string }) => createUserCommand(username, o.role, o.password));
+
+  const tokens = program.command("tokens").description("manage API tokens");
+  tokens
+    .command("create <username>")
+    .description("create an API token for a user and print it once (send it as Authorization: Bearer <token>)")
+    .option("--name <name>", "what the token is for", "cli")
+    .action((username: string, o: { name: string }) => createTokenCommand(username, o.name));
 
   const tasks = program.command("tasks").description("work with single tasks");
   tasks

@@ -1,6 +1,7 @@
 import type { Server } from "node:http";
 import { loadConfig, type RunnelConfig } from "../config/config";
 import { createApp } from "../api/app";
+import { ensureAdminUser } from "../api/auth/bootstrapAdmin";
 import { ensureLocalServices } from "../infra/localServices";
 import { Runtime } from "../runtime/runtime";
 import { startScheduler, startWorker } from "../runtime/services";
@@ -11,7 +12,8 @@ export interface ServeOptions {
   concurrency?: number;
 }
 
-function listen(rt: Runtime, host: string, port: number): Promise<Server> {
+async function listen(rt: Runtime, host: string, port: number): Promise<Server> {
+  await ensureAdminUser(rt.db, process.env.RUNNEL_ADMIN_PASSWORD, (line) => console.log(line));
   const app = createApp(rt);
   return new Promise((resolve, reject) => {
     const server = app.listen(port, host, (err?: Error) => (err ? reject(err) : resolve(server)));

@@ -2,6 +2,8 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/api/app";
+import { hashPassword, hashToken } from "../../src/api/auth/secrets";
+import { createApiToken, createUser } from "../../src/store/users";
 import { createEngineEnv, startEngine, trigger, waitForRunEnd, type Engine, type EngineEnv } from "../helpers/engine";
 
 let env: EngineEnv;
@@ -15,7 +17,10 @@ beforeAll(async () => {
   server = createApp(engine.rt).listen(0, "127.0.0.1");
   await new Promise((r) => server.once("listening", r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const user = await createUser(env.db, "viewer", await hashPassword("pw"), "viewer");
+  await createApiToken(env.db, user!.id, "test", hashToken("health-test-token"));
 });
+const auth = { headers: { authorization: "Bearer health-test-token" } };
 afterAll(async () => {
   await new Promise((r) => server?.close(r));
   await engine?.close();
@@ -44,10 +49,10 @@ describe("the HTTP server", () => {
   });
 
   it("lists DAGs with recent runs, and answers unknown API paths with a JSON 404", async () => {
-    const body = (await (await fetch(`${base}/api/dags`)).json()) as { dags: { dagId: string; recentRuns: { state: string }[] }[] };
+    const body = (await (await fetch(`${base}/api/dags`, auth)).json()) as { dags: { dagId: string; recentRuns: { state: string }[] }[] };
     const flaky = body.dags.find((d) => d.dagId === "flaky");
     expect(flaky?.recentRuns[0]?.state).toBe("success");
-    const missing = await fetch(`${base}/api/nope`);
+    const missing = await fetch(`${base}/api/nope`, auth);
     expect(missing.status).toBe(404);
     expect(await missing.json()).toEqual({ error: { code: "not_found", message: "no such endpoint" } });
   });

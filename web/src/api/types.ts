@@ -1,5 +1,53 @@
 /**
- * Response shapes of the Runnel API: the server's own definitions, never copied by hand.
+ * Shapes of the Runnel API: the types inferred from the server's zod schemas (the same ones it
+ * validates with), never copied by hand. Type-only: no server code reaches the bundle.
  */
-export type { RunState } from "../../../server/src/sdk/states";
-export type { ApiErrorBody, DagListResponse, DagSummary, ImportError, RecentRun } from "../../../server/src/api/contract";
+export type { AttemptState, RunState, RunType, TaskState, UserRole } from "../../../server/src/sdk/states";
+export type {
+  ApiErrorBody,
+  Attempt,
+  CancelResponse,
+  ClearRequest,
+  ClearResponse,
+  CurrentUser,
+  DagDetail,
+  DagListResponse,
+  DagSummary,
+  GraphEdge,
+  GraphNode,
+  GridCell,
+  GridResponse,
+  GridRun,
+  ImportError,
+  LogLine,
+  LogPage,
+  LoginRequest,
+  MarkRequest,
+  MarkResponse,
+  PauseResponse,
+  RecentRun,
+  RunDetail,
+  RunEvent,
+  RunListResponse,
+  RunSummary,
+  TaskEvent,
+  TaskInstanceDetail,
+  TaskInstanceSummary,
+  TaskRef,
+  TriggerRequest,
+  TriggerResponse,
+} from "../../../server/src/api/contract";
+
+/** The subset of JSON Schema the trigger form understands (a DAG's `paramsSchema`). */
+export interface JsonSchema {
+  type?: string | string[];
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  enum?: unknown[];
+  default?: unknown;
+  description?: string;
+  title?: string;
+  format?: string;
+  minimum?: number;
+  maximum?: number;
+}

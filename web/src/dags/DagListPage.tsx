@@ -1,20 +1,24 @@
-import type { DagListResponse } from "../api/types";
-import { usePolledJson } from "../api/usePolledJson";
+import { useState } from "react";
 import { DagTable } from "./DagTable";
 import { ImportErrorsBanner } from "./ImportErrorsBanner";
-
-/** How often the list refreshes; SSE live updates replace this later. */
-export const DAG_LIST_POLL_MS = 2000;
+import { DAG_LIST_POLL_MS, useDagList } from "./useDags";
 
 /** The home page: import errors, then every DAG. */
 export function DagListPage() {
-  const { data, error, updatedAt } = usePolledJson<DagListResponse>("/api/dags", DAG_LIST_POLL_MS);
+  const { data, error, dataUpdatedAt } = useDagList();
+  const [filter, setFilter] = useState("");
+  const updatedAt = dataUpdatedAt ? new Date(dataUpdatedAt) : undefined;
+  const needle = filter.trim().toLowerCase();
+  const dags = data?.dags.filter((d) => !needle || d.dagId.toLowerCase().includes(needle)) ?? [];
 
   return (
     <main className="page">
       <div className="page-head">
         <h2 className="page-title">DAGs</h2>
         {data && <span className="count">{data.dags.length}</span>}
+        {data && data.dags.length > 0 && (
+          <input type="search" className="search" aria-label="Search DAGs" placeholder="Search DAGs…" value={filter} onChange={(e) => setFilter(e.target.value)} />
+        )}
         {updatedAt && (
           <span className={`freshness muted ${error ? "stale" : ""}`}>
             <span className="pulse" aria-hidden="true" />
@@ -46,8 +50,10 @@ export function DagListPage() {
                 within seconds.
               </p>
             </div>
+          ) : dags.length === 0 ? (
+            <p className="muted">No DAG matches “{filter}”.</p>
           ) : (
-            <DagTable dags={data.dags} />
+            <DagTable dags={dags} />
           )}
         </>
       )}

@@ -1,5 +1,7 @@
 import type { DagSummary } from "../api/types";
 import { relativeTime, utcDateTime } from "../format/time";
+import { Link, dagPath } from "../router";
+import { PauseSwitch } from "./PauseSwitch";
 import { RecentRuns } from "./RecentRuns";
 import { RunStateBadge } from "./RunStateBadge";
 
@@ -61,10 +63,15 @@ export function DagTable({ dags }: { dags: DagSummary[] }) {
             return (
               <tr key={dag.dagId} className={dag.isPaused ? "row-paused" : undefined}>
                 <th scope="row" className="dag-id">
-                  {dag.dagId}
+                  <Link to={dagPath(dag.dagId)} className="dag-link">
+                    {dag.dagId}
+                  </Link>
                 </th>
                 <td>
-                  <StatusBadge isPaused={dag.isPaused} />
+                  <div className="status-cell">
+                    <PauseSwitch dagId={dag.dagId} isPaused={dag.isPaused} />
+                    <StatusBadge isPaused={dag.isPaused} />
+                  </div>
                 </td>
                 <td>
                   <ScheduleCell dag={dag} />

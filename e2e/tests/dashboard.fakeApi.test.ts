@@ -1,0 +1,159 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dagListFixture } from "../fixtures/dagList";
+import { failedTaskInstance, failedTaskLog, helloDetail, helloGrid, helloRun } from "../fixtures/dashboard";
+import { launchBrowser } from "../helpers/browser";
+import { REPO_ROOT, artifactPath } from "../helpers/paths";
+import { SseAnswer, StatusAnswer, startStaticSite, type FakeRequest, type StaticSite } from "../helpers/staticSite";
+
+// The built dashboard's DAG page, task instance panel, trigger dialog and login against canned
+// API answers typed by the server's contract: the UI is tested without the engine.
+const WEB_DIST = join(REPO_ROOT, "web", "dist");
+
+let browser: Browser;
+let site: StaticSite;
+let page: Page;
+let loggedIn = false;
+const posts: FakeRequest[] = [];
+const problems: string[] = [];
+const record = (answer: unknown) => (req: FakeRequest) => {
+  if (req.method === "POST") posts.push(req);
+  return answer;
+};
+
+beforeAll(async () => {
+  if (!existsSync(join(WEB_DIST, "index.html"))) throw new Error(`${WEB_DIST} is missing: run pnpm --filter runnel-web build first`);
+  const failed = failedTaskInstance();
+  const ref = { id: failed.id, taskId: failed.taskId, state: failed.state, tryNumber: 2 };
+  const downstreamRef = { id: failed.id + 1, taskId: "report", state: "upstream_failed" as const, tryNumber: 0 };
+  site = await startStaticSite(WEB_DIST, {
+    "/api/auth/me": () => (loggedIn ? { username: "admin", role: "admin" } : new StatusAnswer(401, { error: { code: "unauthenticated", message: "log in first" } })),
+    "/api/auth/login": (req) => {
+      const body = req.body as { username?: string; password?: string };
+      loggedIn = body.username === "admin" && body.password === "secret";
+      return loggedIn ? { username: "admin", role: "admin" } : new StatusAnswer(401, { error: { code: "bad_credentials", message: "wrong username or password" } });
+    },
+    "/api/dags": () => dagListFixture(),
+    "/api/dags/hello": () => helloDetail(),
+    "/api/dags/hello/grid": () => helloGrid(),
+    "/api/dags/hello/trigger": record({ dagId: "hello", runId: "manual__x", dagRunId: 4 }),
+    "/api/runs": () => ({ runs: helloGrid().runs.map((r) => ({ ...helloRun(r.dagRunId), conf: undefined, taskInstances: undefined })), nextCursor: null }),
+    "/api/runs/2": () => helloRun(2),
+    "/api/runs/3": () => helloRun(3),
+    "/api/runs/2/clear": (req) => {
+      if (req.method === "POST") posts.push(req);
+      const body = req.body as { downstream?: boolean; dryRun?: boolean };
+      return { dryRun: body.dryRun === true, cleared: body.downstream ? [ref, downstreamRef] : [ref], skipped: [] };
+    },
+    [`/api/task-instances/${failed.id}`]: () => failed,
+    [`/api/task-instances/${failed.id}/logs`]: () => failedTaskLog(),
+    [`/api/task-instances/${failed.id}/logs/stream`]: () =>
+      new SseAnswer([{ event: "log", data: { id: 3, tryNumber: 2, ts: failed.attempts[1]!.endDate, level: "info", message: "streamed line after the page" } }]),
+    "/api/events": () => new SseAnswer([]),
+  });
+  browser = await launchBrowser();
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  page.on("console", (msg) => {
+    // A failed login's 401 is expected; anything else (CSP violations, script errors) is not.
+    if (msg.type() === "error" && !msg.text().includes("401")) problems.push(msg.text());
+  });
+  page.on("pageerror", (err) => problems.push(err.message));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await site?.close();
+});
+
+describe("dashboard against canned API answers", () => {
+  it("logs in through the form and lands where it was going", async () => {
+    await page.goto(`${site.baseUrl}/login?next=${encodeURIComponent("/dags/hello")}`);
+    await page.getByLabel("Username").fill("admin");
+    await page.getByLabel("Password").fill("wrong");
+    await page.getByRole("button", { name: "Log in" }).click();
+    await page.getByRole("alert").getByText("wrong username or password").waitFor();
+    await page.screenshot({ path: artifactPath("login.png") });
+    await page.getByLabel("Password").fill("secret");
+    await page.getByRole("button", { name: "Log in" }).click();
+    await page.getByRole("heading", { name: "hello" }).waitFor();
+    expect(new URL(page.url()).pathname).toBe("/dags/hello");
+  });
+
+  it("shows the grid with a state in words for every cell", async () => {
+    const grid = page.getByRole("table", { name: "Grid of hello" });
+    await grid.waitFor();
+    await grid.getByRole("button", { name: "count_letters on 2024-01-07: failed" }).waitFor();
+    await expect(grid.getByRole("button", { name: "report on 2024-01-07: upstream failed" }).isVisible()).resolves.toBe(true);
+    await expect(grid.getByRole("button", { name: "count_letters on 2024-01-08: running" }).isVisible()).resolves.toBe(true);
+    await expect(grid.getByRole("button", { name: /: success$/ }).count()).resolves.toBe(5);
+    await page.screenshot({ path: artifactPath("dag-grid.png"), fullPage: true });
+  });
+
+  it("opens a task instance: attempts, log as text, retry with a dry-run confirmation", async () => {
+    await page.getByRole("button", { name: "count_letters on 2024-01-07: failed" }).click();
+    const panel = page.getByRole("complementary", { name: "Task instance count_letters" });
+    await panel.getByRole("table", { name: "Attempts" }).waitFor();
+    await panel.getByText("Error: greeting was empty", { exact: true }).waitFor();
+    await panel.getByText("streamed line after the page").waitFor();
+    await expect(panel.getByText("Error: greeting was empty <img src=x onerror=alert(1)>").isVisible()).resolves.toBe(true);
+    await expect(page.locator("img").count()).resolves.toBe(0);
+    await page.screenshot({ path: artifactPath("task-instance.png"), fullPage: true });
+
+    await panel.getByLabel("with downstream").check();
+    await panel.getByRole("button", { name: "Retry" }).click();
+    const dialog = page.getByRole("dialog", { name: "Retry count_letters and downstream" });
+    const affected = dialog.getByRole("list", { name: "Task instances affected" });
+    await affected.waitFor();
+    await expect(affected.getByRole("listitem").count()).resolves.toBe(2);
+    await page.screenshot({ path: artifactPath("retry-confirm.png") });
+    await dialog.getByRole("button", { name: "Confirm" }).click();
+    await dialog.waitFor({ state: "hidden" });
+    const clears = posts.filter((p) => p.url.endsWith("/clear")).map((p) => p.body);
+    expect(clears).toContainEqual({ taskIds: ["count_letters"], downstream: true, failedOnly: false, dryRun: true });
+    expect(clears.at(-1)).toEqual({ taskIds: ["count_letters"], downstream: true, failedOnly: false, dryRun: false });
+  });
+
+  it("triggers with a form generated from the params schema", async () => {
+    await page.getByRole("button", { name: "Close task instance" }).click();
+    await page.getByRole("button", { name: "Trigger" }).click();
+    const dialog = page.getByRole("dialog", { name: "Trigger hello" });
+    await dialog.getByLabel("name").fill("Ada");
+    await dialog.getByLabel("repeat").fill("3");
+    await dialog.getByLabel("shout").check();
+    await dialog.getByLabel("language").selectOption("fr");
+    await page.screenshot({ path: artifactPath("trigger.png") });
+    await dialog.getByRole("button", { name: "Trigger" }).click();
+    await dialog.waitFor({ state: "hidden" });
+    expect(posts.find((p) => p.url.endsWith("/trigger"))?.body).toEqual({ conf: { name: "Ada", repeat: 3, shout: true, language: "fr" } });
+  });
+
+  it("draws the graph coloured by the latest run", async () => {
+    await page.getByRole("tab", { name: "Graph" }).click();
+    await page.getByRole("figure", { name: "Graph of hello" }).waitFor();
+    await page.getByText("count_letters", { exact: true }).waitFor();
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: artifactPath("dag-graph.png"), fullPage: true });
+  });
+
+  it("lists runs and shows the code as text", async () => {
+    await page.getByRole("tab", { name: "Runs" }).click();
+    await page.getByRole("table", { name: "Runs of hello" }).waitFor();
+    await page.screenshot({ path: artifactPath("dag-runs.png"), fullPage: true });
+    await page.getByRole("tab", { name: "Code" }).click();
+    await page.getByText('greeting: "<b>hi</b>"', { exact: false }).waitFor();
+    await expect(page.locator("main b").count()).resolves.toBe(0);
+    await page.screenshot({ path: artifactPath("dag-code.png"), fullPage: true });
+  });
+
+  it("shows a run page", async () => {
+    await page.goto(`${site.baseUrl}/runs/2`);
+    await page.getByRole("table", { name: "Task instances" }).waitFor();
+    await page.screenshot({ path: artifactPath("run.png"), fullPage: true });
+  });
+
+  it("runs under the strict CSP without console errors", () => {
+    expect(problems).toEqual([]);
+  });
+});

@@ -1,0 +1,86 @@
+import { z } from "zod";
+import * as c from "./contract";
+
+type Method = "get" | "post";
+
+/** One endpoint of the API, described from the contract's schemas. */
+interface Endpoint {
+  method: Method;
+  path: string;
+  summary: string;
+  /** Minimum role; "public" needs no auth. */
+  role: "public" | "viewer" | "operator" | "admin";
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  /** Response body; "sse" for event streams, null for 204. */
+  response: z.ZodType | "sse" | null;
+}
+
+const E = (method: Method, path: string, role: Endpoint["role"], summary: string, response: Endpoint["response"], extra: Pick<Endpoint, "query" | "body"> = {}): Endpoint => ({ method, path, role, summary, response, ...extra });
+
+/** Every endpoint under /api (the README's table lists the same). */
+export const ENDPOINTS: readonly Endpoint[] = [
+  E("post", "/api/auth/login", "public", "Log in; sets the session cookie", c.CurrentUserSchema, { body: c.LoginRequestSchema }),
+  E("post", "/api/auth/logout", "viewer", "End the session", null),
+  E("get", "/api/auth/me", "viewer", "The signed-in user", c.CurrentUserSchema),
+  E("get", "/api/dags", "viewer", "DAGs with recent runs, and import errors", c.DagListResponseSchema),
+  E("get", "/api/import-errors", "viewer", "DAG files that failed to load", c.ImportErrorListResponseSchema),
+  E("get", "/api/dags/{dagId}", "viewer", "A DAG: graph, params schema, source, versions", c.DagDetailSchema, { query: c.DagDetailQuerySchema }),
+  E("get", "/api/dags/{dagId}/grid", "viewer", "Runs x tasks, newest run first", c.GridResponseSchema, { query: c.GridQuerySchema }),
+  E("post", "/api/dags/{dagId}/trigger", "operator", "Create a manual run (params validated)", c.TriggerResponseSchema, { body: c.TriggerRequestSchema }),
+  E("post", "/api/dags/{dagId}/pause", "operator", "Stop creating scheduled runs", c.PauseResponseSchema),
+  E("post", "/api/dags/{dagId}/unpause", "operator", "Resume creating scheduled runs", c.PauseResponseSchema),
+  E("get", "/api/runs", "viewer", "Runs, filtered, newest logical date first", c.RunListResponseSchema, { query: c.RunListQuerySchema }),
+  E("get", "/api/runs/{dagRunId}", "viewer", "A run with its task instances", c.RunDetailSchema),
+  E("post", "/api/runs/{dagRunId}/clear", "operator", "Clear task instances (dry run lists them)", c.ClearResponseSchema, { body: c.ClearRequestSchema }),
+  E("post", "/api/runs/{dagRunId}/cancel", "operator", "Cancel a queued or running run", c.CancelResponseSchema),
+  E("get", "/api/task-instances/{id}", "viewer", "A task instance with attempts and output", c.TaskInstanceDetailSchema),
+  E("get", "/api/task-instances/{id}/logs", "viewer", "A page of log lines", c.LogPageSchema, { query: c.LogQuerySchema }),
+  E("get", "/api/task-instances/{id}/logs/stream", "viewer", "New log lines as SSE (`event: log`)", "sse", { query: c.LogStreamQuerySchema }),
+  E("post", "/api/task-instances/{id}/mark", "operator", "Mark success or failed", c.MarkResponseSchema, { body: c.MarkRequestSchema }),
+  E("get", "/api/events", "viewer", "Run and task state changes as SSE (`event: run`, `event: task`)", "sse", { query: c.EventsQuerySchema }),
+  E("get", "/api/audit", "admin", "The audit log, newest first", c.AuditListResponseSchema, { query: c.AuditQuerySchema }),
+];
+
+const json = (schema: z.ZodType, io: "input" | "output") => z.toJSONSchema(schema, { io, unrepresentable: "any" });
+const errorResponse = (description: string) => ({ description, content: { "application/json": { schema: json(c.ApiErrorBodySchema, "output") } } });
+
+function queryParameters(query: z.ZodObject | undefined): unknown[] {
+  if (!query) return [];
+  return Object.entries(query.shape).map(([name, schema]) => ({ name, in: "query", required: !(schema as z.ZodType).safeParse(undefined).success, schema: json(schema as z.ZodType, "input") }));
+}
+
+function operation(e: Endpoint): Record<string, unknown> {
+  const pathParams = [...e.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: "path", required: true, schema: { type: "string" } }));
+  const ok =
+    e.response === null
+      ? { "204": { description: "done" } }
+      : e.response === "sse"
+        ? { "200": { description: "an event stream", content: { "text/event-stream": { schema: { type: "string" } } } } }
+        : { "200": { description: "ok", content: { "application/json": { schema: json(e.response, "output") } } } };
+  return {
+    summary: e.summary,
+    "x-runnel-role": e.role,
+    security: e.role === "public" ? [] : [{ session: [] }, { bearer: [] }],
+    parameters: [...pathParams, ...queryParameters(e.query)],
+    ...(e.body ? { requestBody: { required: true, content: { "application/json": { schema: json(e.body, "input") } } } } : {}),
+    responses: { ...ok, "400": errorResponse("invalid request"), "401": errorResponse("not authenticated"), "403": errorResponse("role too low"), "404": errorResponse("not found") },
+  };
+}
+
+/** The OpenAPI 3.1 document of the API, generated from the contract's zod schemas. */
+export function buildOpenApiDocument(): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const e of ENDPOINTS) (paths[e.path] ??= {})[e.method] = operation(e);
+  return {
+    openapi: "3.1.0",
+    info: { title: "Runnel API", version: "1" },
+    components: {
+      securitySchemes: {
+        session: { type: "apiKey", in: "cookie", name: "runnel_session" },
+        bearer: { type: "http", scheme: "bearer" },
+      },
+    },
+    paths,
+  };
+}

@@ -1,0 +1,68 @@
+import type { SerializedDag } from "../dags/graph";
+import type { AttemptState } from "../sdk/states";
+import type { AttemptRow } from "../store/runQueries";
+import type { RunRow } from "../store/runs";
+import type { TaskInstanceRow } from "../store/taskInstances";
+import type { Attempt, GraphEdge, GraphNode, RunSummary, TaskInstanceSummary } from "./contract";
+
+const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+
+/** A dag_runs row as the API shows it. */
+export function presentRun(r: RunRow): RunSummary {
+  return {
+    dagRunId: r.id,
+    dagId: r.dag_id,
+    runId: r.run_id,
+    runType: r.run_type,
+    state: r.state,
+    logicalDate: r.logical_date.toISOString(),
+    dataIntervalStart: r.data_interval_start.toISOString(),
+    dataIntervalEnd: r.data_interval_end.toISOString(),
+    versionId: r.dag_version_id,
+    createdAt: r.created_at.toISOString(),
+    startDate: iso(r.start_date),
+    endDate: iso(r.end_date),
+  };
+}
+
+/** A task_instances row (with trigger rule and upstream) as the API shows it. */
+export function presentTaskInstance(t: TaskInstanceRow & { trigger_rule: TaskInstanceSummary["triggerRule"]; upstream_task_ids: string[] }): TaskInstanceSummary {
+  return {
+    id: t.id,
+    dagRunId: t.dag_run_id,
+    dagId: t.dag_id,
+    taskId: t.task_id,
+    state: t.state,
+    tryNumber: t.try_number,
+    maxTries: t.max_tries,
+    triggerRule: t.trigger_rule,
+    upstream: t.upstream_task_ids,
+    worker: t.worker,
+    queuedAt: iso(t.queued_at),
+    startDate: iso(t.start_date),
+    endDate: iso(t.end_date),
+    nextTryAt: iso(t.next_try_at),
+  };
+}
+
+/** A task_attempts row as the API shows it. */
+export function presentAttempt(a: AttemptRow): Attempt {
+  return {
+    tryNumber: a.try_number,
+    state: a.state as AttemptState,
+    worker: a.worker,
+    queuedAt: iso(a.queued_at),
+    startDate: a.start_date.toISOString(),
+    endDate: iso(a.end_date),
+    error: a.error,
+    errorCode: a.error_code,
+  };
+}
+
+/** Nodes and edges of a stored graph. */
+export function presentGraph(graph: SerializedDag): { nodes: GraphNode[]; edges: GraphEdge[] } {
+  return {
+    nodes: graph.tasks.map((t) => ({ taskId: t.id, kind: t.kind, triggerRule: t.triggerRule, retries: t.retries, upstream: t.upstream, doc: t.doc, inputs: t.inputs, outputs: t.outputs })),
+    edges: graph.tasks.flatMap((t) => t.upstream.map((u) => ({ from: u, to: t.id }))),
+  };
+}

@@ -1,0 +1,197 @@
+import type { SerializedDag } from "../dags/graph";
+import { TERMINAL_TASK_STATES, TaskState, sqlList } from "../sdk/states";
+import type { Db } from "./db";
+import { withTx, type PgConn } from "./pgConn";
+import { finalizeRuns } from "./runs";
+import { resolvePending, type QueuedTask } from "./taskInstances";
+
+const TERMINAL_SQL = sqlList([...TERMINAL_TASK_STATES]);
+const TERMINAL_LIST = [...TERMINAL_TASK_STATES];
+
+/** A person's action that cannot be applied; `code` maps to an HTTP status. */
+export class TaskActionError extends Error {
+  override readonly name = "TaskActionError";
+  constructor(
+    readonly code: "not_found" | "conflict" | "bad_request",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A task instance an action touched; `state` is its state before the action. */
+export interface TaskRefRow {
+  id: number;
+  taskId: string;
+  state: TaskState;
+  tryNumber: number;
+}
+
+/** What to clear in one run (see `clearTaskInstances`). */
+export interface ClearOptions {
+  taskIds?: readonly string[];
+  downstream?: boolean;
+  failedOnly?: boolean;
+  dryRun?: boolean;
+}
+
+/** Result of a clear: `queued` must be pushed to the dispatcher after the call. */
+export interface ClearResult {
+  cleared: TaskRefRow[];
+  skipped: TaskRefRow[];
+  queued: QueuedTask[];
+}
+
+interface TiRow {
+  id: number;
+  task_id: string;
+  state: TaskState;
+  try_number: number;
+  upstream_task_ids: string[];
+}
+
+const toRef = (r: TiRow): TaskRefRow => ({ id: r.id, taskId: r.task_id, state: r.state, tryNumber: r.try_number });
+
+/** Locks a run against concurrent completions (same lock as runnel_finish_try) and reads it. */
+async function lockRun(conn: PgConn, dagRunId: number): Promise<{ state: string; graph: SerializedDag }> {
+  await conn.query("SELECT runnel_lock_run($1)", [dagRunId]);
+  const run = (
+    await conn.query<{ state: string; graph: SerializedDag }>(
+      "SELECT r.state, v.graph FROM dag_runs r JOIN dag_versions v ON v.id = r.dag_version_id WHERE r.id = $1 FOR UPDATE OF r",
+      [dagRunId],
+    )
+  ).rows[0];
+  if (!run) throw new TaskActionError("not_found", `no run ${dagRunId}`);
+  return run;
+}
+
+/** The selected task ids plus (with `downstream`) everything downstream of them, from upstream_task_ids. */
+export function selectWithDownstream(tis: readonly { task_id: string; upstream_task_ids: string[] }[], roots: readonly string[], downstream: boolean): Set<string> {
+  const picked = new Set(roots);
+  if (!downstream) return picked;
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const ti of tis) {
+      if (!picked.has(ti.task_id) && ti.upstream_task_ids.some((u) => picked.has(u))) {
+        picked.add(ti.task_id);
+        grew = true;
+      }
+    }
+  }
+  return picked;
+}
+
+/** Which task instances a clear takes (terminal ones) and leaves (still queued/running/...); pending ones are neither. */
+function planClear(tis: TiRow[], opts: ClearOptions): { clear: TiRow[]; skip: TiRow[] } {
+  const known = new Set(tis.map((t) => t.task_id));
+  const unknown = (opts.taskIds ?? []).filter((t) => !known.has(t));
+  if (unknown.length) throw new TaskActionError("bad_request", `taskIds: no task ${unknown.map((u) => JSON.stringify(u)).join(", ")} in this run`);
+  const picked = selectWithDownstream(tis, opts.taskIds ?? [...known], opts.downstream === true);
+  const chosen = tis.filter((t) => picked.has(t.task_id) && (!opts.failedOnly || t.state === TaskState.failed || t.state === TaskState.upstream_failed));
+  return {
+    clear: chosen.filter((t) => TERMINAL_TASK_STATES.has(t.state)),
+    skip: chosen.filter((t) => !TERMINAL_TASK_STATES.has(t.state) && t.state !== TaskState.pending),
+  };
+}
+
+/** An ended run goes back to running (end_date NULL) so its cleared tasks can run; fenced on success/failed. */
+async function reopenRun(conn: PgConn, dagRunId: number, states: readonly string[]): Promise<void> {
+  await conn.query("UPDATE dag_runs SET state = 'running', end_date = NULL WHERE id = $1 AND state = ANY($2::text[])", [dagRunId, states]);
+}
+
+/** Judges the run's pending task instances (ready ones straight to queued) and ends the run if nothing is open. */
+async function resolveRun(conn: PgConn, dagRunId: number): Promise<QueuedTask[]> {
+  const state = (await conn.query<{ state: string }>("SELECT state FROM dag_runs WHERE id = $1", [dagRunId])).rows[0]?.state;
+  if (state !== "running") return [];
+  const resolved = await resolvePending(conn, { kind: "runs", dagRunIds: [dagRunId] }, () => true);
+  await finalizeRuns(conn, [dagRunId]);
+  return resolved.queued;
+}
+
+/**
+ * Clears task instances of one run, in one transaction under the run's lock: the terminal ones
+ * selected (and, with `downstream`, everything downstream of them) go back to `pending` with
+ * `output = NULL` and `max_tries = try_number + retries + 1` (retries from the run's graph
+ * version), the run goes back to `running` if it had ended, and the pending ones are judged at
+ * once. Queued/running ones are left alone and returned as `skipped`. A dry run computes the
+ * same lists and writes nothing. Push `queued` to the dispatcher after it returns.
+ * @throws TaskActionError not_found (no run) or bad_request (unknown task id).
+ */
+export async function clearTaskInstances(db: Db, dagRunId: number, opts: ClearOptions): Promise<ClearResult> {
+  return withTx(db, async (conn) => {
+    const run = await lockRun(conn, dagRunId);
+    const tis = (await conn.query<TiRow>("SELECT id, task_id, state, try_number, upstream_task_ids FROM task_instances WHERE dag_run_id = $1 ORDER BY id FOR UPDATE", [dagRunId])).rows;
+    const plan = planClear(tis, opts);
+    if (opts.dryRun || !plan.clear.length) return { cleared: plan.clear.map(toRef), skipped: plan.skip.map(toRef), queued: [] };
+    const retries = new Map(run.graph.tasks.map((t) => [t.id, t.retries]));
+    const done = await conn.query<{ id: number }>(
+      `UPDATE task_instances t SET state = 'pending', output = NULL, max_tries = t.try_number + d.retries + 1,
+         start_date = NULL, end_date = NULL, next_try_at = NULL, heartbeat_at = NULL, updated_at = clock_timestamp()
+       FROM unnest($1::bigint[], $2::int[]) AS d(id, retries)
+       WHERE t.id = d.id AND t.state IN (${TERMINAL_SQL}) RETURNING t.id`,
+      [plan.clear.map((t) => t.id), plan.clear.map((t) => retries.get(t.task_id) ?? 0)],
+    );
+    const clearedIds = new Set(done.rows.map((r) => r.id));
+    await reopenRun(conn, dagRunId, ["success", "failed"]);
+    const queued = await resolveRun(conn, dagRunId);
+    return { cleared: plan.clear.filter((t) => clearedIds.has(t.id)).map(toRef), skipped: plan.skip.map(toRef), queued };
+  });
+}
+
+/** Result of a mark: the task instance changed (or, dry, would change), and tries to push after the call. */
+export interface MarkResult {
+  dagRunId: number;
+  marked: TaskRefRow[];
+  queued: QueuedTask[];
+}
+
+/**
+ * Marks one task instance `success` or `failed` when it is terminal or pending (fenced on its
+ * current state and try number), then judges the run's pending downstream and ends the run if
+ * nothing is left open (an ended run is reopened first so its state is recomputed). Queued or
+ * running task instances, and ones already in that state, are left alone (empty `marked`).
+ * @throws TaskActionError not_found.
+ */
+export async function markTaskInstance(db: Db, tiId: number, state: "success" | "failed", dryRun: boolean): Promise<MarkResult> {
+  const first = (await db("task_instances").select("dag_run_id").where({ id: tiId }).first()) as { dag_run_id: number } | undefined;
+  if (!first) throw new TaskActionError("not_found", `no task instance ${tiId}`);
+  const dagRunId = first.dag_run_id;
+  return withTx(db, async (conn) => {
+    await lockRun(conn, dagRunId);
+    const ti = (await conn.query<TiRow>("SELECT id, task_id, state, try_number, upstream_task_ids FROM task_instances WHERE id = $1 FOR UPDATE", [tiId])).rows[0];
+    if (!ti) throw new TaskActionError("not_found", `no task instance ${tiId}`);
+    const eligible = ti.state !== state && (TERMINAL_TASK_STATES.has(ti.state) || ti.state === TaskState.pending);
+    if (!eligible || dryRun) return { dagRunId, marked: eligible ? [toRef(ti)] : [], queued: [] };
+    const n = await conn.query(
+      `UPDATE task_instances SET state = $2, end_date = clock_timestamp(), next_try_at = NULL, updated_at = clock_timestamp()
+       WHERE id = $1 AND state = $3 AND try_number = $4`,
+      [tiId, state, ti.state, ti.try_number],
+    );
+    if (n.rowCount === 0) return { dagRunId, marked: [], queued: [] };
+    await reopenRun(conn, dagRunId, ["success", "failed"]);
+    return { dagRunId, marked: [toRef(ti)], queued: await resolveRun(conn, dagRunId) };
+  });
+}
+
+/**
+ * Cancels a queued or running run: the run becomes `canceled` and its unfinished task
+ * instances `removed`, in one transaction under the run's lock. A try still running loses its
+ * fence when it finishes, so its result is dropped.
+ * @returns the removed task instances (with their previous states).
+ * @throws TaskActionError not_found, or conflict when the run has already ended.
+ */
+export async function cancelRun(db: Db, dagRunId: number): Promise<TaskRefRow[]> {
+  return withTx(db, async (conn) => {
+    const run = await lockRun(conn, dagRunId);
+    const updated = await conn.query("UPDATE dag_runs SET state = 'canceled', end_date = clock_timestamp() WHERE id = $1 AND state IN ('queued','running')", [dagRunId]);
+    if (updated.rowCount === 0) throw new TaskActionError("conflict", `run ${dagRunId} has already ended (${run.state})`);
+    const removed = await conn.query<TiRow>(
+      `WITH old AS (SELECT id, task_id, state, try_number FROM task_instances WHERE dag_run_id = $1 AND NOT (state = ANY($2::text[])) FOR UPDATE)
+       UPDATE task_instances t SET state = 'removed', end_date = clock_timestamp(), next_try_at = NULL, updated_at = clock_timestamp()
+       FROM old WHERE t.id = old.id RETURNING old.id, old.task_id, old.state, old.try_number, t.upstream_task_ids`,
+      [dagRunId, TERMINAL_LIST],
+    );
+    return removed.rows.map(toRef);
+  });
+}

@@ -1,0 +1,176 @@
+import { useEffect, useRef, useState } from "react";
+import type { Attempt, TaskInstanceDetail } from "../api/types";
+import { durationBetween, formatDuration } from "../format/duration";
+import { logicalDateLabel, utcDateTime } from "../format/time";
+import { Link, runPath } from "../router";
+import { StateBadge } from "../ui/StateBadge";
+import { attemptStateStyle, taskStateStyle } from "../ui/taskStateStyle";
+import { ActionDialog, type PendingAction } from "./ActionDialog";
+import { useLogStream } from "./useLogStream";
+import { useTaskInstance } from "./useTaskInstance";
+
+const time = (iso: string | null): string => (iso ? utcDateTime(iso).slice(11) : "—");
+
+function AttemptsTable({ attempts, selected, onSelect }: { attempts: Attempt[]; selected: number | undefined; onSelect: (tryNumber: number) => void }) {
+  if (attempts.length === 0) return <p className="muted small">No tries yet.</p>;
+  return (
+    <table className="data-table compact" aria-label="Attempts">
+      <thead>
+        <tr>
+          <th scope="col">Try</th>
+          <th scope="col">State</th>
+          <th scope="col">Start</th>
+          <th scope="col">End</th>
+          <th scope="col">Duration</th>
+          <th scope="col">Worker</th>
+          <th scope="col">Error</th>
+        </tr>
+      </thead>
+      <tbody>
+        {attempts.map((a) => (
+          <tr key={a.tryNumber} className={a.tryNumber === selected ? "row-selected" : undefined}>
+            <td>
+              <button type="button" className="link-button" aria-pressed={a.tryNumber === selected} aria-label={`Show log of try ${a.tryNumber}`} onClick={() => onSelect(a.tryNumber)}>
+                #{a.tryNumber}
+              </button>
+            </td>
+            <td>
+              <StateBadge style={attemptStateStyle(a.state)} />
+            </td>
+            <td title={utcDateTime(a.startDate)}>{time(a.startDate)}</td>
+            <td>{time(a.endDate)}</td>
+            <td>{formatDuration(durationBetween(a.startDate, a.endDate))}</td>
+            <td className="mono small truncate" title={a.worker ?? undefined}>
+              {a.worker ?? "—"}
+            </td>
+            <td className="error-cell" title={a.error ?? undefined}>
+              {a.error ? <span className="error-text">{a.error}</span> : <span className="muted">—</span>}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function LogView({ id, tryNumber }: { id: string; tryNumber: number | undefined }) {
+  const log = useLogStream(id, tryNumber);
+  const ref = useRef<HTMLPreElement>(null);
+  const [follow, setFollow] = useState(true);
+  useEffect(() => {
+    const el = ref.current;
+    if (el && follow) el.scrollTop = el.scrollHeight;
+  }, [log.lines.length, follow]);
+  return (
+    <section aria-label="Log" className="panel-section">
+      <div className="section-head">
+        <h4 className="section-title">Log{tryNumber !== undefined && <span className="muted"> · try {tryNumber}</span>}</h4>
+        {log.live && (
+          <span className="live small">
+            <span className="pulse" aria-hidden="true" /> live
+          </span>
+        )}
+        <label className="small check-inline">
+          <input type="checkbox" checked={follow} onChange={(e) => setFollow(e.target.checked)} /> Follow
+        </label>
+      </div>
+      {log.error && (
+        <p role="alert" className="banner banner-error small">
+          {log.error}
+        </p>
+      )}
+      <pre ref={ref} className="log" tabIndex={0} aria-label={`Log of try ${tryNumber ?? "—"}`}>
+        {log.lines.length === 0 ? (
+          <span className="muted">{tryNumber === undefined ? "No tries yet." : "No log lines yet."}</span>
+        ) : (
+          log.lines.map((l) => (
+            <span key={l.id} className={`log-line level-${l.level}`}>
+              <span className="log-ts">{l.ts.slice(11, 23)}</span> <span className="log-level">{l.level.toUpperCase().padEnd(5)}</span> {l.message}
+              {"\n"}
+            </span>
+          ))
+        )}
+      </pre>
+    </section>
+  );
+}
+
+function Actions({ ti }: { ti: TaskInstanceDetail }) {
+  const [pending, setPending] = useState<PendingAction>();
+  const [downstream, setDownstream] = useState(false);
+  const busy = ti.state === "queued" || ti.state === "running";
+  return (
+    <div className="panel-actions">
+      <div className="retry-group">
+        <button type="button" className="button button-primary" disabled={busy} onClick={() => setPending({ kind: "clear", downstream })}>
+          <span aria-hidden="true">↻ </span>Retry
+        </button>
+        <label className="small check-inline">
+          <input type="checkbox" checked={downstream} onChange={(e) => setDownstream(e.target.checked)} /> with downstream
+        </label>
+      </div>
+      <button type="button" className="button" disabled={busy || ti.state === "success"} onClick={() => setPending({ kind: "mark", state: "success" })}>
+        Mark success
+      </button>
+      <button type="button" className="button button-danger" disabled={busy || ti.state === "failed"} onClick={() => setPending({ kind: "mark", state: "failed" })}>
+        Mark failed
+      </button>
+      {pending && <ActionDialog ti={ti} action={pending} onClose={() => setPending(undefined)} />}
+    </div>
+  );
+}
+
+/** One task instance: state, actions, attempts, the selected try's live log, and output. */
+export function TaskInstancePanel({ id, onClose }: { id: string; onClose: () => void }) {
+  const ti = useTaskInstance(id);
+  const [selectedTry, setSelectedTry] = useState<number>();
+  const latestTry = ti.data?.attempts.at(-1)?.tryNumber;
+  const shownTry = selectedTry ?? latestTry;
+
+  return (
+    <aside className="ti-panel card" aria-label={ti.data ? `Task instance ${ti.data.taskId}` : "Task instance"}>
+      <div className="panel-head">
+        <div className="stack">
+          <h3 className="panel-title mono">{ti.data?.taskId ?? "…"}</h3>
+          {ti.data && (
+            <span className="muted small">
+              <Link to={runPath(ti.data.dagRunId)}>{logicalDateLabel(ti.data.logicalDate)}</Link> · try {ti.data.tryNumber} of {ti.data.maxTries}
+            </span>
+          )}
+        </div>
+        {ti.data && <StateBadge style={taskStateStyle(ti.data.state)} />}
+        <button type="button" className="icon-button" aria-label="Close task instance" onClick={onClose}>
+          ✕
+        </button>
+      </div>
+      {ti.error && (
+        <p role="alert" className="banner banner-error small">
+          {ti.error.message}
+        </p>
+      )}
+      {ti.data && (
+        <>
+          <Actions ti={ti.data} />
+          <section aria-label="Attempts" className="panel-section">
+            <h4 className="section-title">Attempts</h4>
+            <div className="table-scroll">
+              <AttemptsTable attempts={ti.data.attempts} selected={shownTry} onSelect={setSelectedTry} />
+            </div>
+          </section>
+          <LogView id={id} tryNumber={shownTry} />
+          <section aria-label="Output" className="panel-section">
+            <h4 className="section-title">Output</h4>
+            {ti.data.output === null || ti.data.output === undefined ? (
+              <p className="muted small">No output{ti.data.state === "success" ? "" : " yet"}.</p>
+            ) : (
+              <pre className="json" tabIndex={0}>
+                {JSON.stringify(ti.data.output, null, 2)}
+              </pre>
+            )}
+          </section>
+        </>
+      )}
+    </aside>
+  );
+}
+
