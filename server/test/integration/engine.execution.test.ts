@@ -32,7 +32,8 @@ describe("task execution through the scheduler and BullMQ workers", () => {
     const expected = [200, 400, 800];
     gaps.forEach((gap, i) => {
       expect(gap).toBeGreaterThanOrEqual(expected[i]! - 5);
-      expect(gap).toBeLessThan(expected[i]! + 250);
+      // Upper bound: a delayed job is promoted and picked up promptly, even on a loaded CI box.
+      expect(gap).toBeLessThan(expected[i]! + 400);
     });
     expect(gaps[2]! - gaps[1]!).toBeGreaterThan(gaps[1]! - gaps[0]!);
     const after = await env.db("task_instances").where({ dag_run_id: runId, task_id: "after" }).first();
