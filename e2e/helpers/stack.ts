@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT } from "./paths";
 import { TEST_REDIS_URL, createDatabase, deleteRedisKeys, dropDatabase, uniqueName } from "./testServices";
@@ -9,6 +11,8 @@ export interface Stack {
   /** e.g. http://127.0.0.1:41234 (no trailing slash). */
   baseUrl: string;
   databaseUrl: string;
+  /** A folder of this stack's own (RUNNEL_E2E_SCRATCH of the server): e.g. marker files the e2e DAGs look for. Removed by stop(). */
+  scratchDir: string;
   /** SIGTERM, wait for the exit (SIGKILL after 20 s), drop the database and the queue keys. Idempotent. */
   stop(): Promise<void>;
   /** The last few KB of the process's stdout and stderr, for failure messages. */
@@ -23,6 +27,9 @@ export interface StackOptions {
 }
 
 const OUTPUT_TAIL_CHARS = 8000;
+
+/** The DAG folder of the test stacks: the example DAGs (re-exported) plus DAGs only the tests need. */
+export const E2E_DAGS_FOLDER = join(REPO_ROOT, "e2e", "dags");
 
 /** The password of the `admin` user every test stack creates on first start. */
 export const E2E_ADMIN_PASSWORD = "e2e-admin-password-1";
@@ -79,12 +86,14 @@ async function waitForHealth(baseUrl: string, child: ChildProcess, output: () =>
 
 /**
  * Starts the whole product the way a user does (`runnel start`: scheduler, workers, API and UI in
- * one process) on a fresh database and a private queue prefix, serving the example DAGs in dags/.
+ * one process) on a fresh database and a private queue prefix, serving e2e/dags/ (the example DAGs
+ * plus test DAGs) with a scratch folder of its own in RUNNEL_E2E_SCRATCH.
  * Resolves once `GET /health` answers 200; on failure the error carries the process output.
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const dbName = uniqueName("runnel_e2e");
   const databaseUrl = await createDatabase(dbName);
+  const scratchDir = await mkdtemp(join(tmpdir(), "runnel-e2e-scratch-"));
   const queuePrefix = uniqueName("e2e");
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -99,7 +108,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       DATABASE_URL: databaseUrl,
       REDIS_URL: TEST_REDIS_URL,
       RUNNEL_QUEUE_PREFIX: queuePrefix,
-      RUNNEL_DAGS_FOLDER: join(REPO_ROOT, "dags"),
+      RUNNEL_DAGS_FOLDER: E2E_DAGS_FOLDER,
+      RUNNEL_E2E_SCRATCH: scratchDir,
       RUNNEL_ADMIN_PASSWORD: E2E_ADMIN_PASSWORD,
       ...options.env,
     },
@@ -123,6 +133,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       }
       await dropDatabase(dbName);
       await deleteRedisKeys(queuePrefix);
+      await rm(scratchDir, { recursive: true, force: true });
     })());
 
   try {
@@ -131,5 +142,5 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await stop().catch(() => undefined);
     throw err;
   }
-  return { baseUrl, databaseUrl, stop, output: () => output };
+  return { baseUrl, databaseUrl, scratchDir, stop, output: () => output };
 }

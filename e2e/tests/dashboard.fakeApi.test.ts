@@ -4,6 +4,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dagListFixture } from "../fixtures/dagList";
 import { failedTaskInstance, failedTaskLog, helloDetail, helloGrid, helloRun } from "../fixtures/dashboard";
+import { WIDE_RUNS, WIDE_TASKS, wideDetail, wideGridPage } from "../fixtures/wideGrid";
 import { launchBrowser } from "../helpers/browser";
 import { REPO_ROOT, artifactPath } from "../helpers/paths";
 import { SseAnswer, StatusAnswer, startStaticSite, type FakeRequest, type StaticSite } from "../helpers/staticSite";
@@ -35,7 +36,14 @@ beforeAll(async () => {
       loggedIn = body.username === "admin" && body.password === "secret";
       return loggedIn ? { username: "admin", role: "admin" } : new StatusAnswer(401, { error: { code: "bad_credentials", message: "wrong username or password" } });
     },
-    "/api/dags": () => dagListFixture(),
+    "/api/dags": () => {
+      const list = dagListFixture();
+      // wide.ts fails to load now: its DAG page shows the error above the last good version.
+      list.importErrors.push({ fileloc: "wide.ts", message: "wide.ts:3:1 Cannot find module './lib/<b>steps</b>'", createdAt: new Date().toISOString() });
+      return list;
+    },
+    "/api/dags/wide": () => wideDetail(),
+    "/api/dags/wide/grid": (req) => wideGridPage(req.url),
     "/api/dags/hello": () => helloDetail(),
     "/api/dags/hello/grid": () => helloGrid(),
     "/api/dags/hello/trigger": record({ dagId: "hello", runId: "manual__x", dagRunId: 4 }),
@@ -55,12 +63,16 @@ beforeAll(async () => {
   });
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  page.on("console", (msg) => {
-    // A failed login's 401 is expected; anything else (CSP violations, script errors) is not.
+  watch(page);
+});
+
+/** Collects console errors (CSP violations, script errors) of `p`; a failed login's 401 is expected. */
+function watch(p: Page): void {
+  p.on("console", (msg) => {
     if (msg.type() === "error" && !msg.text().includes("401")) problems.push(msg.text());
   });
-  page.on("pageerror", (err) => problems.push(err.message));
-});
+  p.on("pageerror", (err) => problems.push(err.message));
+}
 
 afterAll(async () => {
   await browser?.close();
@@ -137,6 +149,28 @@ describe("dashboard against canned API answers", () => {
     await page.screenshot({ path: artifactPath("dag-graph.png"), fullPage: true });
   });
 
+  it("draws the selected run as a Gantt chart with a time axis and named bars", async () => {
+    await page.getByRole("tab", { name: "Gantt" }).click();
+    const gantt = page.getByRole("figure", { name: "Gantt of hello" });
+    await gantt.waitFor();
+    // The grid click above selected run 2 (?run=2): say_hello ran, count_letters failed, report never started.
+    await expect(page.getByLabel("Run", { exact: true }).inputValue()).resolves.toBe("2");
+    await gantt.getByRole("button", { name: "say_hello: success, 1.0 s" }).waitFor();
+    await expect(gantt.getByRole("button", { name: "count_letters: failed, 1.0 s" }).isVisible()).resolves.toBe(true);
+    await expect(gantt.getByRole("button", { name: "report: upstream failed, not started" }).isVisible()).resolves.toBe(true);
+    await expect(gantt.getByText("00:00:03", { exact: true }).isVisible()).resolves.toBe(true);
+    // Later tasks start further right, and the queued second is drawn before the run.
+    const box = async (name: string) => (await gantt.getByRole("button", { name }).boundingBox())!;
+    const first = await box("say_hello: success, 1.0 s");
+    const second = await box("count_letters: failed, 1.0 s");
+    expect(second.x).toBeGreaterThan(first.x);
+    expect(first.width).toBeGreaterThan(20);
+    await page.screenshot({ path: artifactPath("dag-gantt.png"), fullPage: true });
+    await gantt.getByRole("button", { name: "count_letters: failed, 1.0 s" }).click();
+    await page.getByRole("complementary", { name: "Task instance count_letters" }).waitFor();
+    await page.getByRole("button", { name: "Close task instance" }).click();
+  });
+
   it("lists runs and shows the code as text", async () => {
     await page.getByRole("tab", { name: "Runs" }).click();
     await page.getByRole("table", { name: "Runs of hello" }).waitFor();
@@ -151,6 +185,55 @@ describe("dashboard against canned API answers", () => {
     await page.goto(`${site.baseUrl}/runs/2`);
     await page.getByRole("table", { name: "Task instances" }).waitFor();
     await page.screenshot({ path: artifactPath("run.png"), fullPage: true });
+  });
+
+  it("renders a 25-run page of a 20-task grid quickly and appends pages with Load more", async () => {
+    await page.goto(`${site.baseUrl}/dags/wide`);
+    const grid = page.getByRole("table", { name: "Grid of wide" });
+    // Measured in the page: from navigation start until all 25 x 20 cells are in the DOM.
+    await page.waitForFunction((n) => document.querySelectorAll('table[aria-label="Grid of wide"] tbody button').length === n, 25 * WIDE_TASKS.length, { polling: "raf", timeout: 10_000 });
+    const renderedAt = await page.evaluate(() => performance.now());
+    expect(renderedAt, `first grid page rendered ${Math.round(renderedAt)} ms after navigation`).toBeLessThan(1500);
+    await expect(grid.getByRole("row").count()).resolves.toBe(1 + WIDE_TASKS.length);
+    await grid.getByRole("button", { name: `step_09 on 2024-04-09: running` }).waitFor();
+    await expect(page.getByText("25 runs shown").isVisible()).resolves.toBe(true);
+    await page.screenshot({ path: artifactPath("dag-grid-wide.png") });
+
+    for (let shown = 50; shown <= WIDE_RUNS; shown += 25) {
+      await page.getByRole("button", { name: "Load more" }).click();
+      await page.getByText(`${shown} runs shown`).waitFor();
+      await expect(grid.getByRole("button", { name: /^step_20 on / }).count()).resolves.toBe(shown);
+    }
+    // The oldest run arrived with the last page, and there is nothing more to load.
+    await grid.getByRole("button", { name: "step_01 on 2024-01-01: success" }).waitFor();
+    await expect(page.getByRole("button", { name: "Load more" }).count()).resolves.toBe(0);
+  });
+
+  it("shows the import error of the DAG's file on its page, as text", async () => {
+    const alert = page.getByRole("alert", { name: "Import error of wide.ts" });
+    await alert.waitFor();
+    await expect(alert.getByText("wide.ts:3:1 Cannot find module './lib/<b>steps</b>'").isVisible()).resolves.toBe(true);
+    await expect(page.locator("main b").count()).resolves.toBe(0);
+  });
+
+  it("follows the dark colour scheme", async () => {
+    const dark = await browser.newPage({ viewport: { width: 1440, height: 900 }, colorScheme: "dark" });
+    watch(dark);
+    try {
+      await dark.goto(`${site.baseUrl}/dags/hello?ti=${failedTaskInstance().id}&run=2`);
+      await dark.getByRole("complementary", { name: "Task instance count_letters" }).getByRole("table", { name: "Attempts" }).waitFor();
+      const background = await dark.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+      expect(background).toBe("rgb(13, 17, 23)");
+      await dark.screenshot({ path: artifactPath("dark-task-instance.png"), fullPage: true });
+      await dark.goto(`${site.baseUrl}/dags/hello?tab=gantt&run=2`);
+      await dark.getByRole("figure", { name: "Gantt of hello" }).getByRole("button", { name: "say_hello: success, 1.0 s" }).waitFor();
+      await dark.screenshot({ path: artifactPath("dark-gantt.png") });
+      await dark.goto(`${site.baseUrl}/`);
+      await dark.getByRole("table", { name: "DAGs" }).waitFor();
+      await dark.screenshot({ path: artifactPath("dark-dags.png"), fullPage: true });
+    } finally {
+      await dark.close();
+    }
   });
 
   it("runs under the strict CSP without console errors", () => {

@@ -3,10 +3,10 @@ import { Background, Controls, ReactFlow, type Edge, type Node } from "@xyflow/r
 import "@xyflow/react/dist/style.css";
 import { useMemo } from "react";
 import type { DagDetail, TaskState } from "../api/types";
-import { logicalDateLabel } from "../format/time";
 import { navigate, withSearch } from "../router";
 import { useRun } from "../runs/useRuns";
 import { taskStateStyle } from "../ui/taskStateStyle";
+import { RunPicker } from "./RunPicker";
 import { useDagGrid } from "./useDags";
 
 const NODE_W = 190;
@@ -71,17 +71,7 @@ export function DagGraph({ dag, selectedRun }: { dag: DagDetail; selectedRun: st
   return (
     <div className="card">
       <div className="card-head graph-head">
-        <label htmlFor="graph-run" className="small">
-          Run
-        </label>
-        <select id="graph-run" value={runId ?? ""} onChange={(e) => navigate(withSearch({ run: e.target.value }), { replace: true })}>
-          {runs.length === 0 && <option value="">No runs</option>}
-          {runs.map((r) => (
-            <option key={r.dagRunId} value={String(r.dagRunId)}>
-              {logicalDateLabel(r.logicalDate)} · {r.state} · {r.runType}
-            </option>
-          ))}
-        </select>
+        <RunPicker runs={runs} value={runId} />
         <span className="muted small">Click a task to open it.</span>
       </div>
       <div className="graph-canvas" aria-label={`Graph of ${dag.dagId}`} role="figure">

@@ -3,10 +3,12 @@ import { Link, navigate, useLocation, withSearch } from "../router";
 import { RunsTable } from "../runs/RunsTable";
 import { TaskInstancePanel } from "../taskInstances/TaskInstancePanel";
 import { CodeView } from "./CodeView";
+import { DagGantt } from "./DagGantt";
 import { DagGrid } from "./DagGrid";
 import { PauseSwitch } from "./PauseSwitch";
 import { TriggerDialog } from "./TriggerDialog";
-import { useDag } from "./useDags";
+import { DagFileImportError } from "./ImportErrorsBanner";
+import { useDag, useDagList } from "./useDags";
 
 // React Flow and dagre are the biggest part of the bundle: load them with the Graph tab.
 const DagGraph = lazy(() => import("./DagGraph").then((m) => ({ default: m.DagGraph })));
@@ -14,15 +16,18 @@ const DagGraph = lazy(() => import("./DagGraph").then((m) => ({ default: m.DagGr
 const TABS = [
   { id: "grid", label: "Grid" },
   { id: "graph", label: "Graph" },
+  { id: "gantt", label: "Gantt" },
   { id: "runs", label: "Runs" },
   { id: "code", label: "Code" },
 ] as const;
 type TabId = (typeof TABS)[number]["id"];
 
-/** One DAG: header with actions, then Grid / Graph / Runs / Code; `?ti=` opens a task instance. */
+/** One DAG: header with actions, then Grid / Graph / Gantt / Runs / Code; `?ti=` opens a task instance. */
 export function DagPage({ dagId }: { dagId: string }) {
   const { search } = useLocation();
   const dag = useDag(dagId);
+  const list = useDagList();
+  const importError = dag.data ? list.data?.importErrors.find((e) => e.fileloc === dag.data.fileloc) : undefined;
   const [triggering, setTriggering] = useState(false);
   const tab: TabId = TABS.some((t) => t.id === search.get("tab")) ? (search.get("tab") as TabId) : "grid";
   const taskInstanceId = search.get("ti") ?? undefined;
@@ -70,6 +75,8 @@ export function DagPage({ dagId }: { dagId: string }) {
         </p>
       )}
 
+      {importError && <DagFileImportError error={importError} />}
+
       <div role="tablist" aria-label="DAG views" className="tabs">
         {TABS.map((t) => (
           <button
@@ -95,6 +102,7 @@ export function DagPage({ dagId }: { dagId: string }) {
               {dag.data && <DagGraph dag={dag.data} selectedRun={selectedRun} />}
             </Suspense>
           )}
+          {tab === "gantt" && dag.data && <DagGantt dag={dag.data} selectedRun={selectedRun} />}
           {tab === "runs" && <RunsTable dagId={dagId} />}
           {tab === "code" && dag.data && <CodeView dag={dag.data} />}
         </section>

@@ -27,3 +27,21 @@ export function ImportErrorsBanner({ errors }: { errors: ImportError[] }) {
     </section>
   );
 }
+
+/** On a DAG's page: its file no longer loads, so what is shown is the last version that did. */
+export function DagFileImportError({ error }: { error: ImportError }) {
+  return (
+    <section role="alert" aria-label={`Import error of ${error.fileloc}`} className="banner banner-error">
+      <h3 className="banner-title">
+        <span aria-hidden="true">⚠ </span>
+        <code>{error.fileloc}</code> failed to load
+        <time dateTime={error.createdAt} className="muted small">
+          {" "}
+          · {relativeTime(error.createdAt)}
+        </time>
+      </h3>
+      <p className="small">This page shows the last version that loaded; new runs use it until the file is fixed.</p>
+      <pre className="import-error-message">{error.message}</pre>
+    </section>
+  );
+}

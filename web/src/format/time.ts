@@ -22,3 +22,10 @@ export function logicalDateLabel(iso: string): string {
   const full = utcDateTime(iso);
   return full.endsWith("00:00 UTC") ? full.slice(0, 10) : full;
 }
+
+/** "14:03:27 UTC": the time of day, to the second (task durations are often seconds). */
+export function utcTime(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return `${d.toISOString().slice(11, 19)} UTC`;
+}

@@ -1,6 +1,6 @@
 import { RunStateBadge } from "../dags/RunStateBadge";
 import { durationBetween, formatDuration } from "../format/duration";
-import { logicalDateLabel, utcDateTime } from "../format/time";
+import { logicalDateLabel, utcDateTime, utcTime } from "../format/time";
 import { Link, dagPath, navigate, runPath, useLocation, withSearch } from "../router";
 import { TaskInstancePanel } from "../taskInstances/TaskInstancePanel";
 import { StateBadge } from "../ui/StateBadge";
@@ -108,7 +108,7 @@ export function RunPage({ dagRunId }: { dagRunId: string }) {
                           <td>
                             {t.tryNumber} / {t.maxTries}
                           </td>
-                          <td>{t.startDate ? utcDateTime(t.startDate).slice(11) : "—"}</td>
+                          <td title={t.startDate ? utcDateTime(t.startDate) : undefined}>{t.startDate ? utcTime(t.startDate) : "—"}</td>
                           <td>{formatDuration(durationBetween(t.startDate, t.endDate))}</td>
                         </tr>
                       ))}

@@ -1,7 +1,7 @@
-import { useEffect, useRef, useState } from "react";
+import { Fragment, useEffect, useRef, useState } from "react";
 import type { Attempt, TaskInstanceDetail } from "../api/types";
 import { durationBetween, formatDuration } from "../format/duration";
-import { logicalDateLabel, utcDateTime } from "../format/time";
+import { logicalDateLabel, utcDateTime, utcTime } from "../format/time";
 import { Link, runPath } from "../router";
 import { StateBadge } from "../ui/StateBadge";
 import { attemptStateStyle, taskStateStyle } from "../ui/taskStateStyle";
@@ -9,7 +9,7 @@ import { ActionDialog, type PendingAction } from "./ActionDialog";
 import { useLogStream } from "./useLogStream";
 import { useTaskInstance } from "./useTaskInstance";
 
-const time = (iso: string | null): string => (iso ? utcDateTime(iso).slice(11) : "—");
+const time = (iso: string | null): string => (iso ? utcTime(iso).slice(0, 8) : "—");
 
 function AttemptsTable({ attempts, selected, onSelect }: { attempts: Attempt[]; selected: number | undefined; onSelect: (tryNumber: number) => void }) {
   if (attempts.length === 0) return <p className="muted small">No tries yet.</p>;
@@ -23,30 +23,37 @@ function AttemptsTable({ attempts, selected, onSelect }: { attempts: Attempt[]; 
           <th scope="col">End</th>
           <th scope="col">Duration</th>
           <th scope="col">Worker</th>
-          <th scope="col">Error</th>
         </tr>
       </thead>
       <tbody>
         {attempts.map((a) => (
-          <tr key={a.tryNumber} className={a.tryNumber === selected ? "row-selected" : undefined}>
-            <td>
-              <button type="button" className="link-button" aria-pressed={a.tryNumber === selected} aria-label={`Show log of try ${a.tryNumber}`} onClick={() => onSelect(a.tryNumber)}>
-                #{a.tryNumber}
-              </button>
-            </td>
-            <td>
-              <StateBadge style={attemptStateStyle(a.state)} />
-            </td>
-            <td title={utcDateTime(a.startDate)}>{time(a.startDate)}</td>
-            <td>{time(a.endDate)}</td>
-            <td>{formatDuration(durationBetween(a.startDate, a.endDate))}</td>
-            <td className="mono small truncate" title={a.worker ?? undefined}>
-              {a.worker ?? "—"}
-            </td>
-            <td className="error-cell" title={a.error ?? undefined}>
-              {a.error ? <span className="error-text">{a.error}</span> : <span className="muted">—</span>}
-            </td>
-          </tr>
+          // The error gets a full-width row of its own under its try: it is the thing people read.
+          <Fragment key={a.tryNumber}>
+            <tr className={`${a.tryNumber === selected ? "row-selected" : ""} ${a.error ? "has-error" : ""}`}>
+              <td>
+                <button type="button" className="link-button" aria-pressed={a.tryNumber === selected} aria-label={`Show log of try ${a.tryNumber}`} onClick={() => onSelect(a.tryNumber)}>
+                  #{a.tryNumber}
+                </button>
+              </td>
+              <td>
+                <StateBadge style={attemptStateStyle(a.state)} />
+              </td>
+              <td title={utcDateTime(a.startDate)}>{time(a.startDate)}</td>
+              <td title={a.endDate ? utcDateTime(a.endDate) : undefined}>{time(a.endDate)}</td>
+              <td>{formatDuration(durationBetween(a.startDate, a.endDate))}</td>
+              <td className="mono small truncate" title={a.worker ?? undefined}>
+                {a.worker ?? "—"}
+              </td>
+            </tr>
+            {a.error && (
+              <tr className={`error-row ${a.tryNumber === selected ? "row-selected" : ""}`}>
+                <td colSpan={6}>
+                  <span className="sr-only">Error of try {a.tryNumber}: </span>
+                  <span className="error-text">{a.error}</span>
+                </td>
+              </tr>
+            )}
+          </Fragment>
         ))}
       </tbody>
     </table>
