@@ -6,17 +6,23 @@
  *   Runnel       (a) no-op task throughput over many runs of bench_fanout (10 tasks),
  *                (b) upstream end -> downstream start along bench_chain (50 tasks),
  *                (c) peak RSS of this process during the Runnel phases
+ *   API scale    p50/p95/p99 of the grid, runs and DAG endpoints over 10,000 seeded runs of a
+ *                20-task DAG, in a second fresh database (apiScale.ts)
  *
  * Prints a table and writes server/bench/results.json. A fresh database and random BullMQ
  * prefixes are used and removed at the end.
  *
  * Options (also as env): --concurrency N (BENCH_CONCURRENCY), --runs N (fan-out runs),
  * --chain-runs N, --interval MS (scheduler tick), --sweep 8,16,32 (compare worker concurrencies,
- * writes nothing), --profile (per-statement SQL and Redis commands per task), --no-write.
+ * writes nothing), --profile (per-statement SQL and Redis commands per task), --no-write,
+ * --no-api-scale (skip the API scale phase), --api-scale-only (only that phase; its figures
+ * replace the `apiScale` key of results.json), --api-runs N (BENCH_API_RUNS, default 10000),
+ * --api-requests N (BENCH_API_REQUESTS, default 200).
  */
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { measureApiScale, printApiScale, type ApiScaleResult } from "./apiScale";
 import { CpuMeter, type CpuReport } from "./cpu";
 import { BENCH_ADMIN_URL, BENCH_REDIS_URL, benchPrefix, createBenchDatabase, deleteKeysWithPrefix, type BenchDatabase } from "./benchDb";
 import { rawChain, rawThroughput, type RawChain, type RawThroughput } from "./rawBullmq";
@@ -49,6 +55,9 @@ interface Options {
   sweep: number[] | null;
   profile: boolean;
   write: boolean;
+  apiScale: "skip" | "also" | "only";
+  apiRuns: number;
+  apiRequests: number;
 }
 
 function options(): Options {
@@ -63,6 +72,10 @@ function options(): Options {
       sweep: { type: "string" },
       profile: { type: "boolean", default: false },
       "no-write": { type: "boolean", default: false },
+      "no-api-scale": { type: "boolean", default: false },
+      "api-scale-only": { type: "boolean", default: false },
+      "api-runs": { type: "string" },
+      "api-requests": { type: "string" },
     },
     strict: true,
   });
@@ -84,12 +97,17 @@ function options(): Options {
     sweep: sweepRaw ? sweepRaw.split(",").map((s) => int(s.trim(), "BENCH_SWEEP", 1)) : null,
     profile: values.profile || process.env.BENCH_PROFILE === "1",
     write: !values["no-write"],
+    apiScale: values["api-scale-only"] ? "only" : values["no-api-scale"] ? "skip" : "also",
+    apiRuns: int(values["api-runs"], "BENCH_API_RUNS", 10_000),
+    apiRequests: int(values["api-requests"], "BENCH_API_REQUESTS", 200),
   };
 }
 
 /** Everything that must be removed at the end, even after a failure or Ctrl-C. */
 class Cleanup {
   db: BenchDatabase | undefined;
+  /** The API scale phase's own database. */
+  apiDb: BenchDatabase | undefined;
   readonly prefixes: string[] = [];
   private done = false;
 
@@ -102,7 +120,7 @@ class Cleanup {
   async run(): Promise<void> {
     if (this.done) return;
     this.done = true;
-    await this.db?.drop().catch((err: unknown) => console.error(`could not drop bench database ${this.db?.name}: ${(err as Error).message}`));
+    for (const db of [this.db, this.apiDb]) await db?.drop().catch((err: unknown) => console.error(`could not drop bench database ${db.name}: ${(err as Error).message}`));
     await deleteKeysWithPrefix(BENCH_REDIS_URL, this.prefixes).catch((err: unknown) => console.error(`could not delete bench Redis keys: ${(err as Error).message}`));
   }
 }
@@ -293,6 +311,31 @@ function report(o: Options, concurrency: number, raw: RawResult, rn: RunnelResul
   };
 }
 
+/** The API scale phase in its own fresh database (dropped right after). */
+async function runApiScale(o: Options, cleanup: Cleanup, log: (s: string) => void): Promise<ApiScaleResult> {
+  cleanup.apiDb = await createBenchDatabase();
+  log(`API scale: database ${cleanup.apiDb.name}`);
+  try {
+    const r = await measureApiScale(cleanup.apiDb, { runs: o.apiRuns, requests: o.apiRequests, redisUrl: BENCH_REDIS_URL, prefix: cleanup.prefix("api") }, log);
+    printApiScale(r);
+    return r;
+  } finally {
+    await cleanup.apiDb.drop();
+    cleanup.apiDb = undefined;
+  }
+}
+
+/** Writes results.json; with only `apiScale` measured, keeps the other keys of the file. */
+async function writeResults(results: Record<string, unknown>): Promise<void> {
+  let merged = results;
+  if (!("runnel" in results)) {
+    const previous = JSON.parse(await readFile(RESULTS_PATH, "utf8").catch(() => "{}")) as Record<string, unknown>;
+    merged = { ...previous, ...results };
+  }
+  await writeFile(RESULTS_PATH, `${JSON.stringify(merged, null, 2)}\n`);
+  console.log(`\nwrote ${RESULTS_PATH}`);
+}
+
 async function main(): Promise<void> {
   const o = options();
   const cleanup = new Cleanup();
@@ -305,6 +348,12 @@ async function main(): Promise<void> {
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
+    if (o.apiScale === "only") {
+      const apiScale = await runApiScale(o, cleanup, log);
+      if (o.write) await writeResults({ apiScale });
+      log("done");
+      return;
+    }
     cleanup.db = await createBenchDatabase();
     log(`bench database ${cleanup.db.name}, Redis ${BENCH_REDIS_URL}`);
     if (o.sweep) {
@@ -325,10 +374,9 @@ async function main(): Promise<void> {
       const raw = await measureRaw(o, o.concurrency, cleanup, log);
       const rn = await measureRunnel(o, o.concurrency, true, cleanup.db, cleanup, log);
       const results = report(o, o.concurrency, raw, rn);
-      if (o.write) {
-        await writeFile(RESULTS_PATH, `${JSON.stringify(results, null, 2)}\n`);
-        console.log(`\nwrote ${RESULTS_PATH}`);
-      }
+      if (o.apiScale === "also") results.apiScale = await runApiScale(o, cleanup, log);
+      else if (o.write) results.apiScale = JSON.parse(await readFile(RESULTS_PATH, "utf8").catch(() => "{}")).apiScale as unknown;
+      if (o.write) await writeResults(results);
     }
     log("done");
   } finally {

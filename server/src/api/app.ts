@@ -11,6 +11,8 @@ import { dagsRouter } from "./routes/dags";
 import { eventsRouter } from "./routes/events";
 import { runsRouter } from "./routes/runs";
 import { taskInstancesRouter } from "./routes/taskInstances";
+import { tokensRouter } from "./routes/tokens";
+import { usersRouter } from "./routes/users";
 
 export const WEB_DIST = fileURLToPath(new URL("../../../web/dist/", import.meta.url));
 
@@ -38,7 +40,7 @@ function apiRouter(rt: Runtime): express.Router {
   api.use(authenticate(rt.db));
   const openApi = buildOpenApiDocument();
   api.get("/openapi.json", (_req, res) => void res.json(openApi));
-  for (const router of [dagsRouter(rt), runsRouter(rt), taskInstancesRouter(rt), eventsRouter(rt), auditRouter(rt)]) api.use(router);
+  for (const router of [dagsRouter(rt), runsRouter(rt), taskInstancesRouter(rt), eventsRouter(rt), auditRouter(rt), usersRouter(rt), tokensRouter(rt)]) api.use(router);
   api.use((_req, res) => {
     res.status(404).json({ error: { code: "not_found", message: "no such endpoint" } });
   });

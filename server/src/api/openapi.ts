@@ -1,7 +1,7 @@
 import { z } from "zod";
 import * as c from "./contract";
 
-type Method = "get" | "post";
+type Method = "get" | "post" | "patch" | "delete";
 
 /** One endpoint of the API, described from the contract's schemas. */
 interface Endpoint {
@@ -40,6 +40,13 @@ export const ENDPOINTS: readonly Endpoint[] = [
   E("post", "/api/task-instances/{id}/mark", "operator", "Mark success or failed", c.MarkResponseSchema, { body: c.MarkRequestSchema }),
   E("get", "/api/events", "viewer", "Run and task state changes as SSE (`event: run`, `event: task`)", "sse", { query: c.EventsQuerySchema }),
   E("get", "/api/audit", "admin", "The audit log, newest first", c.AuditListResponseSchema, { query: c.AuditQuerySchema }),
+  E("get", "/api/users", "admin", "Every user", c.UserListResponseSchema),
+  E("post", "/api/users", "admin", "Create a user (a generated password is answered once)", c.CreateUserResponseSchema, { body: c.CreateUserRequestSchema }),
+  E("patch", "/api/users/{username}", "admin", "Change a user's role and/or password", c.UserSchema, { body: c.UpdateUserRequestSchema }),
+  E("delete", "/api/users/{username}", "admin", "Delete a user (not yourself); ends their sessions and tokens", null),
+  E("get", "/api/tokens", "viewer", "Your API tokens (admins: everyone's); never the secret", c.TokenListResponseSchema),
+  E("post", "/api/tokens", "viewer", "Create an API token for yourself (the secret is answered once)", c.CreateTokenResponseSchema, { body: c.CreateTokenRequestSchema }),
+  E("delete", "/api/tokens/{id}", "viewer", "Revoke a token (your own; admins: any)", c.ApiTokenSchema),
 ];
 
 const json = (schema: z.ZodType, io: "input" | "output") => z.toJSONSchema(schema, { io, unrepresentable: "any" });

@@ -4,6 +4,7 @@ import { createApp } from "../../src/api/app";
 import { hashPassword, hashToken, randomSecret } from "../../src/api/auth/secrets";
 import type { UserRole } from "../../src/sdk/states";
 import { createApiToken, createUser } from "../../src/store/users";
+import type { RunnelConfig } from "../../src/config/config";
 import { createEngineEnv, startEngine, type Engine, type EngineEnv } from "./engine";
 
 /** An engine with the HTTP app on a free port, and one user + API token per role. */
@@ -19,9 +20,9 @@ export interface ApiStack {
   close(): Promise<void>;
 }
 
-export async function startApiStack(label: string, opts: { worker?: boolean } = {}): Promise<ApiStack> {
-  const env = await createEngineEnv(label);
-  const engine = await startEngine(env.config, { worker: opts.worker ?? true });
+export async function startApiStack(label: string, opts: { worker?: boolean; scheduler?: boolean; config?: Partial<RunnelConfig> } = {}): Promise<ApiStack> {
+  const env = await createEngineEnv(label, opts.config);
+  const engine = await startEngine(env.config, { worker: opts.worker ?? true, scheduler: opts.scheduler ?? true });
   const server: Server = createApp(engine.rt).listen(0, "127.0.0.1");
   await new Promise((r) => server.once("listening", r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -98,9 +98,11 @@ describe("API resources", () => {
 
   it("returns a <script> payload in params, output and logs verbatim as JSON text", async () => {
     const xss = "<script>alert('x')</script>";
-    const res = await s.call("operator", "/api/dags/gated/trigger", { body: { conf: { scratch: s.env.scratch, note: xss } } });
+    const res = await s.call("operator", "/api/dags/flaky/trigger", { body: { conf: { note: xss } } });
     expect(res.status).toBe(201);
     const { dagRunId } = (await res.json()) as { dagRunId: number };
+    // Cancel first, so the engine cannot overwrite the output and logs written below.
+    await s.call("operator", `/api/runs/${dagRunId}/cancel`, { body: {} });
     const raw = await (await s.call("viewer", `/api/runs/${dagRunId}`)).text();
     expect(raw).toContain(JSON.stringify(xss).slice(1, -1));
     expect(((JSON.parse(raw) as RunDetail).conf as { note: string }).note).toBe(xss);
@@ -111,6 +113,5 @@ describe("API resources", () => {
     expect(detail.headers.get("content-type")).toContain("application/json");
     expect(((await detail.json()) as TaskInstanceDetail).output).toEqual({ html: xss });
     expect((await get<LogPage>(`/api/task-instances/${ti.id}/logs`)).lines.map((l) => l.message)).toContain(xss);
-    await s.call("operator", `/api/runs/${dagRunId}/cancel`, { body: {} });
   });
 });

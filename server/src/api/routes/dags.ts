@@ -17,7 +17,7 @@ import {
   type PauseResponse,
   type TriggerResponse,
 } from "../contract";
-import { listDagSummaries } from "../dagsSummary";
+import { getDagSummary, listDagSummaries } from "../dagsSummary";
 import { decodeCursor, encodeCursor, HttpError, parseWith, strParam } from "../http";
 import { presentGraph } from "../present";
 import { recordAction } from "../recordAction";
@@ -32,8 +32,7 @@ async function dagDetail(rt: Runtime, dagId: string, versionId: number | undefin
   const id = versionId ?? row.latestVersionId;
   const version = id === null ? undefined : await getDagVersion(rt.db, id);
   if (!version || version.dagId !== dagId) throw new HttpError(404, "not_found", `no version ${String(id)} of DAG "${dagId}"`);
-  const summary = (await listDagSummaries(rt.db, rt.registry)).dags.find((d) => d.dagId === dagId);
-  const versions = await listDagVersions(rt.db, dagId);
+  const [summary, versions] = await Promise.all([getDagSummary(rt.db, rt.registry, dagId), listDagVersions(rt.db, dagId)]);
   return {
     dagId,
     schedule: row.schedule,
@@ -57,10 +56,10 @@ async function dagDetail(rt: Runtime, dagId: string, versionId: number | undefin
 
 async function grid(rt: Runtime, dagId: string, query: unknown): Promise<GridResponse> {
   const q = parseWith(GridQuerySchema, query, "query");
-  const row = await getDagRow(rt.db, dagId);
+  const after = q.cursor ? toRunKey(decodeCursor(RunCursorSchema, q.cursor)) : undefined;
+  const [row, runs] = await Promise.all([getDagRow(rt.db, dagId), listRunsPage(rt.db, { dagId }, q.limit, after)]);
   if (!row) throw new HttpError(404, "not_found", `no DAG "${dagId}"`);
   const version = row.latestVersionId === null ? undefined : await getDagVersion(rt.db, row.latestVersionId);
-  const runs = await listRunsPage(rt.db, { dagId }, q.limit, q.cursor ? toRunKey(decodeCursor(RunCursorSchema, q.cursor)) : undefined);
   const page = runs.slice(0, q.limit);
   const byRun = new Map<number, GridRun>(
     page.map((r) => [r.id, { runId: r.run_id, dagRunId: r.id, state: r.state, runType: r.run_type, logicalDate: r.logical_date.toISOString(), cells: {} }]),
