@@ -44,7 +44,7 @@ beforeAll(async () => {
     },
     "/api/dags/wide": () => wideDetail(),
     "/api/dags/wide/grid": (req) => wideGridPage(req.url),
-    "/api/dags/hello": () => helloDetail(),
+    "/api/dags/hello": (req) => helloDetail(new URL(req.url, "http://x").searchParams.get("versionId") === "1" ? 1 : 2),
     "/api/dags/hello/grid": () => helloGrid(),
     "/api/dags/hello/trigger": record({ dagId: "hello", runId: "manual__x", dagRunId: 4 }),
     "/api/runs": () => ({ runs: helloGrid().runs.map((r) => ({ ...helloRun(r.dagRunId), conf: undefined, taskInstances: undefined })), nextCursor: null }),
@@ -175,10 +175,17 @@ describe("dashboard against canned API answers", () => {
     await page.getByRole("tab", { name: "Runs" }).click();
     await page.getByRole("table", { name: "Runs of hello" }).waitFor();
     await page.screenshot({ path: artifactPath("dag-runs.png"), fullPage: true });
-    await page.getByRole("tab", { name: "Code" }).click();
+    // No run selected: the latest version.
+    await page.goto(`${site.baseUrl}/dags/hello?tab=code`);
     await page.getByText('greeting: "<b>hi</b>"', { exact: false }).waitFor();
     await expect(page.locator("main b").count()).resolves.toBe(0);
     await page.screenshot({ path: artifactPath("dag-code.png"), fullPage: true });
+    // An older version, picked by hand; and the version a run used, from ?run=.
+    await page.getByLabel("Version").selectOption("1");
+    await page.getByText("// version 1: the first draft").waitFor();
+    await page.goto(`${site.baseUrl}/dags/hello?tab=code&run=2`);
+    await page.getByText("the version run", { exact: false }).waitFor();
+    await page.getByText("// version 1: the first draft").waitFor();
   });
 
   it("shows a run page", async () => {

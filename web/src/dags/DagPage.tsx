@@ -104,7 +104,7 @@ export function DagPage({ dagId }: { dagId: string }) {
           )}
           {tab === "gantt" && dag.data && <DagGantt dag={dag.data} selectedRun={selectedRun} />}
           {tab === "runs" && <RunsTable dagId={dagId} />}
-          {tab === "code" && dag.data && <CodeView dag={dag.data} />}
+          {tab === "code" && dag.data && <CodeView dag={dag.data} selectedRun={selectedRun} selectedVersion={search.get("version") ?? undefined} />}
         </section>
         {taskInstanceId && <TaskInstancePanel key={taskInstanceId} id={taskInstanceId} onClose={() => navigate(withSearch({ ti: undefined }))} />}
       </div>

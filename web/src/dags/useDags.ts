@@ -10,6 +10,7 @@ export const GRID_PAGE_SIZE = 25;
 export const dagKeys = {
   list: ["dags"] as const,
   detail: (dagId: string) => ["dag", dagId] as const,
+  version: (dagId: string, versionId: number) => ["dag", dagId, "version", versionId] as const,
   grid: (dagId: string) => ["dag", dagId, "grid"] as const,
 };
 
@@ -25,6 +26,17 @@ export function useDag(dagId: string) {
   return useQuery({
     queryKey: dagKeys.detail(dagId),
     queryFn: ({ signal }) => fetchJson<DagDetail>(`/api/dags/${encodeURIComponent(dagId)}`, { signal }),
+  });
+}
+
+/** The DAG as one stored version saw it (graph, params, source); undefined = don't fetch. */
+export function useDagVersion(dagId: string, versionId: number | undefined) {
+  return useQuery({
+    queryKey: dagKeys.version(dagId, versionId ?? 0),
+    enabled: versionId !== undefined,
+    // A stored version never changes.
+    staleTime: Infinity,
+    queryFn: ({ signal }) => fetchJson<DagDetail>(`/api/dags/${encodeURIComponent(dagId)}${query({ versionId })}`, { signal }),
   });
 }
 
