@@ -20,11 +20,11 @@ export interface TaskWorkerOptions {
  * reach BullMQ (Postgres decides retries), so a BullMQ failure here means infrastructure
  * trouble. A stalled job (its worker died) is redelivered and the runner records the lost try.
  */
-export function startTaskWorker(runner: TryRunner, options: TaskWorkerOptions): Worker<TaskJobData> {
+export function startTaskWorker(runner: Pick<TryRunner, "run">, options: TaskWorkerOptions): Worker<TaskJobData> {
   const worker = new Worker<TaskJobData>(
     TASK_QUEUE,
     async (job: Job<TaskJobData>) => {
-      await runner.run(job.data.id, job.data.tryNumber);
+      await runner.run(job.data.id, job.data.tryNumber, job.data.poke);
     },
     {
       connection: options.connection,

@@ -28,6 +28,8 @@ export interface WorkerServiceOptions {
   concurrency?: number;
   lockDurationMs?: number;
   stalledIntervalMs?: number;
+  /** How long a shutdown waits for running tries before leaving them to be retried. Default 30 s. */
+  shutdownGraceMs?: number;
 }
 
 /** Starts a BullMQ worker running tries on the runtime; it drains and stops when the runtime closes. */
@@ -36,7 +38,20 @@ export function startWorker(rt: Runtime, opts: WorkerServiceOptions = {}): { run
   const runner = new TryRunner({ db: rt.db, dags: rt.registry, dispatcher: rt.dispatcher, warehouse: rt.warehouse, log: rt.log, metrics: rt.metrics });
   runner.startBackground();
   const connection = createRedis(rt.config.redisUrl, "runnel-worker");
-  const worker = startTaskWorker(runner, {
+  // Count the tries in flight so a shutdown knows when it may stop waiting.
+  let inFlight = 0;
+  let idle: (() => void) | undefined;
+  const counted = {
+    run: async (id: number, tryNumber: number) => {
+      inFlight++;
+      try {
+        return await runner.run(id, tryNumber);
+      } finally {
+        if (--inFlight === 0) idle?.();
+      }
+    },
+  };
+  const worker = startTaskWorker(counted, {
     connection,
     prefix: rt.config.queuePrefix,
     concurrency: opts.concurrency ?? rt.config.workerConcurrency,
@@ -45,7 +60,20 @@ export function startWorker(rt: Runtime, opts: WorkerServiceOptions = {}): { run
     log: rt.log,
   });
   rt.onClose(async () => {
-    await worker.close();
+    // Take no new jobs, let running tries finish for a while, then stop waiting. A try cut off
+    // here stays `running` in Postgres and is retried elsewhere (stalled job or zombie), as after a crash.
+    await worker.pause(true);
+    const graceMs = opts.shutdownGraceMs ?? 30_000;
+    let timer: NodeJS.Timeout | undefined;
+    const drained =
+      inFlight === 0 ||
+      (await new Promise<boolean>((resolve) => {
+        idle = () => resolve(true);
+        timer = setTimeout(() => resolve(false), graceMs);
+      }));
+    if (timer) clearTimeout(timer);
+    if (!drained) rt.log.warn({ graceMs, inFlight }, "tries still running after the shutdown grace period; leaving them to be retried");
+    await worker.close(true);
     runner.stopBackground();
     connection.disconnect();
   });

@@ -130,3 +130,27 @@ describe("a worker killed mid-task", () => {
     expect(executions(env.scratch, runId)).toEqual(["first 1", "gate 1", "gate 2", "last 1"]);
   });
 });
+
+describe("shutdown with a task that does not finish", () => {
+  let env: EngineEnv;
+
+  beforeAll(async () => {
+    env = await createEngineEnv("shutdown");
+  });
+  afterAll(async () => {
+    await env?.drop();
+  });
+
+  it("stops waiting after the grace period and leaves the try to be retried", async () => {
+    const engine = await startEngine(env.config, { worker: { shutdownGraceMs: 200 } });
+    const dagRunId = await trigger(engine.rt, "gated", { scratch: env.scratch });
+    const runId = await runIdOf(env, dagRunId);
+    await waitFor("gate to start", async () => (existsSync(join(env.scratch, `${safe(runId)}.started`)) ? true : undefined));
+    // The gate never opens before close: close must still return (or this test times out).
+    await engine.close();
+    const gate = await env.db("task_instances").where({ dag_run_id: dagRunId, task_id: "gate" }).first();
+    expect(gate.state).toBe("running");
+    expect(gate.try_number).toBe(1);
+    writeFileSync(join(env.scratch, `${safe(runId)}.open`), "");
+  });
+});
