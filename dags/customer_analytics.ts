@@ -1,5 +1,6 @@
 /**
- * The classic customer-analytics pipeline: extract a day of orders, support tickets and
+ * The classic customer-analytics pipeline: wait for the day's orders file (a reschedule-mode
+ * sensor, like an S3 key sensor; `generate_inputs` plays the system that drops it), extract a day of orders, support tickets and
  * marketing events into warehouse partitions, compute per-customer metrics over the trailing
  * history, flag at-risk customers, and gate the day on data-quality checks.
  *
@@ -9,6 +10,8 @@
  * Task bodies live in ./lib/customerAnalytics/tasks.ts; this file is the graph.
  */
 import { defineDag } from "runnel";
+import { fileExists } from "runnel/sensors";
+import { generateInputs, ordersFilePattern } from "./lib/customerAnalytics/inputs";
 import { ALERT_RULES, TABLES } from "./lib/customerAnalytics/sql";
 import {
   customerAlerts,
@@ -41,8 +44,21 @@ export default defineDag(
       run: ensureTables,
     });
 
+    dag.task("generate_inputs", {
+      doc: "Plays the upstream system: drops the day's orders file into RUNNEL_DATA_DIR/incoming/orders/ (deterministic per date).",
+      outputs: ["file://incoming/orders"],
+      run: generateInputs,
+    });
+    const ordersFile = dag.sensor("wait_for_orders", {
+      doc: "Waits for incoming/orders/{ds}.json like an S3 key sensor, releasing its worker slot between pokes.",
+      mode: "reschedule",
+      interval: "2s",
+      timeout: "6h",
+      poke: fileExists(ordersFilePattern()),
+    });
+
     const orders = dag.task("extract_orders", {
-      needs: { tables },
+      needs: { tables, ordersFile },
       doc: "Pulls the day's orders, dead-letters malformed ones, overwrites partition ds of raw_orders.",
       outputs: ["warehouse.raw_orders"],
       run: extractOrders,

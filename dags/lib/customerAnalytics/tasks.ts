@@ -4,7 +4,8 @@
  */
 import { NonRetryableError, type TaskContext } from "runnel";
 import { z } from "zod";
-import { generateMarketingEvents, generateOrders, generateTickets, type SourceDay } from "./generate";
+import { generateMarketingEvents, generateTickets, type SourceDay } from "./generate";
+import { readOrders } from "./inputs";
 import { keyField, MarketingEventSchema, OrderSchema, TicketSchema } from "./schemas";
 import { createTablesSql, customerAlertsSql, customerMetricsSql, qualityCountsSql, TABLES, type QualityCounts } from "./sql";
 
@@ -38,7 +39,7 @@ function sourceDay(ctx: Ctx<unknown>): SourceDay {
 
 /** One source: how to pull a day of it, its contract, its table and its record key. */
 interface Source<T> {
-  pull: (day: SourceDay) => unknown[];
+  pull: (day: SourceDay) => unknown[] | Promise<unknown[]>;
   schema: z.ZodType<T>;
   table: string;
   key: string;
@@ -46,13 +47,14 @@ interface Source<T> {
 
 /** Pull the day, dead-letter what breaks the contract, overwrite partition ds with the rest. */
 async function extract<T extends Record<string, unknown>>(ctx: Ctx<unknown>, source: Source<T>): Promise<ExtractResult> {
-  const records = source.pull(sourceDay(ctx));
+  const records = await source.pull(sourceDay(ctx));
   const valid = await ctx.validate(records, source.schema, { key: keyField(source.key), maxInvalidRatio: MAX_INVALID_RATIO });
   await ctx.partitions.overwrite(source.table, valid, { partitionColumn: "ds", partition: ctx.ds });
   return { total: records.length, valid: valid.length, invalid: records.length - valid.length };
 }
 
-export const extractOrders = (ctx: Ctx<unknown>) => extract(ctx, { pull: generateOrders, schema: OrderSchema, table: "raw_orders", key: "order_id" });
+/** Orders come from the file `generate_inputs` drops (see inputs.ts); tickets and events from the synthetic API. */
+export const extractOrders = (ctx: Ctx<unknown>) => extract(ctx, { pull: (day) => readOrders(day.ds), schema: OrderSchema, table: "raw_orders", key: "order_id" });
 export const extractTickets = (ctx: Ctx<unknown>) => extract(ctx, { pull: generateTickets, schema: TicketSchema, table: "raw_tickets", key: "ticket_id" });
 export const extractMarketingEvents = (ctx: Ctx<unknown>) =>
   extract(ctx, { pull: generateMarketingEvents, schema: MarketingEventSchema, table: "raw_marketing_events", key: "event_id" });

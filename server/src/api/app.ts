@@ -6,6 +6,7 @@ import { authenticate } from "./auth/authenticate";
 import { errorHandler } from "./http";
 import { buildOpenApiDocument } from "./openapi";
 import { auditRouter } from "./routes/audit";
+import { backfillsRouter } from "./routes/backfills";
 import { authRouter } from "./routes/auth";
 import { dagsRouter } from "./routes/dags";
 import { eventsRouter } from "./routes/events";
@@ -40,7 +41,7 @@ function apiRouter(rt: Runtime): express.Router {
   api.use(authenticate(rt.db));
   const openApi = buildOpenApiDocument();
   api.get("/openapi.json", (_req, res) => void res.json(openApi));
-  for (const router of [dagsRouter(rt), runsRouter(rt), taskInstancesRouter(rt), eventsRouter(rt), auditRouter(rt), usersRouter(rt), tokensRouter(rt)]) api.use(router);
+  for (const router of [dagsRouter(rt), runsRouter(rt), taskInstancesRouter(rt), eventsRouter(rt), auditRouter(rt), usersRouter(rt), tokensRouter(rt), backfillsRouter(rt)]) api.use(router);
   api.use((_req, res) => {
     res.status(404).json({ error: { code: "not_found", message: "no such endpoint" } });
   });

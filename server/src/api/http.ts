@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from "express";
 import type { z } from "zod";
 import type { Logger } from "../obs/logger";
+import { BackfillError } from "../scheduler/createBackfill";
 import { TriggerError } from "../scheduler/triggerRun";
 import { TaskActionError } from "../store/taskActions";
 import type { ApiErrorBody } from "./contract";
@@ -50,6 +51,7 @@ export function strParam(req: Request, name: string): string {
 function toHttpError(err: unknown): HttpError | undefined {
   if (err instanceof HttpError) return err;
   if (err instanceof TriggerError) return new HttpError(400, "invalid_params", err.message);
+  if (err instanceof BackfillError) return new HttpError(400, err.code, err.message);
   if (err instanceof TaskActionError) return new HttpError(err.code === "not_found" ? 404 : err.code === "conflict" ? 409 : 400, err.code, err.message);
   const e = err as { type?: string; status?: number; message?: string };
   if (e?.type === "entity.parse.failed") return new HttpError(400, "invalid_json", "the body is not valid JSON");

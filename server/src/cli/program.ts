@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { loadConfig } from "../config/config";
 import { migrateLatest, createDb } from "../store/db";
+import { backfillCommand } from "./backfillCommands";
 import { listDags, pauseDag, printIntervals, triggerDag } from "./dagCommands";
 import { runApi, runScheduler, runStart, runWorker } from "./serve";
 import { createTokenCommand, createUserCommand } from "./userCommands";
@@ -77,6 +78,22 @@ export function buildCli(): Command {
     .action(async (dagId: string, date: string) => {
       const state = await testDag(loadConfig(), dagId, date, (l) => process.stdout.write(`${l}\n`));
       process.exitCode = state === "success" ? 0 : 1;
+    });
+
+  program
+    .command("backfill <dagId>")
+    .description("run a DAG over a range of past logical dates through the scheduler (a running scheduler launches the runs)")
+    .requiredOption("--from <date>", "first logical date (YYYY-MM-DD = midnight in the DAG's timezone, or ISO date-time)")
+    .requiredOption("--to <date>", "last logical date, inclusive")
+    .addOption(new Option("--reprocess <mode>", "missing: only dates without a run; failed: also rerun failed tasks; all: rerun everything").choices(["missing", "failed", "all"]).default("missing"))
+    .option("--max-active-runs <n>", "most runs of this backfill queued or running at once", positiveInt, 10)
+    .addOption(new Option("--order <order>", "which dates first").choices(["oldest", "newest"]).default("oldest"))
+    .option("--conf <json>", "run params as a JSON object (validated against the DAG's params schema)")
+    .option("--dry-run", "print which logical dates would be created, cleared and left alone; change nothing")
+    .option("--json", "print JSON ({ create, clear, skip } for a dry run)")
+    .option("--wait", "follow the backfill (progress on stderr); exit 1 if a run failed or it was canceled")
+    .action(async (dagId: string, o: Parameters<typeof backfillCommand>[1]) => {
+      process.exitCode = await backfillCommand(dagId, o);
     });
 
   const users = program.command("users").description("manage dashboard and API users");

@@ -35,6 +35,8 @@ export const EnvSchema = z.object({
   RUNNEL_RECONCILE_INTERVAL_MS: positiveInt.default(5000),
   /** A running task with no heartbeat for this long is a zombie. */
   RUNNEL_ZOMBIE_TIMEOUT_MS: positiveInt.default(60_000),
+  /** Most logical dates one backfill may cover (a larger range is refused with a 400). */
+  RUNNEL_BACKFILL_MAX_RUNS: positiveInt.default(10_000),
 });
 
 export interface RunnelConfig {
@@ -52,6 +54,8 @@ export interface RunnelConfig {
   schedulerIntervalMs: number;
   reconcileIntervalMs: number;
   zombieTimeoutMs: number;
+  /** Most logical dates one backfill may cover (RUNNEL_BACKFILL_MAX_RUNS). */
+  backfillMaxRuns: number;
 }
 
 /** A configuration problem, with every bad variable named. */
@@ -85,6 +89,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     schedulerIntervalMs: e.RUNNEL_SCHEDULER_INTERVAL_MS,
     reconcileIntervalMs: e.RUNNEL_RECONCILE_INTERVAL_MS,
     zombieTimeoutMs: e.RUNNEL_ZOMBIE_TIMEOUT_MS,
+    backfillMaxRuns: e.RUNNEL_BACKFILL_MAX_RUNS,
     ...overrides,
   };
 }

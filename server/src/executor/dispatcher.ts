@@ -10,19 +10,38 @@ export const TASK_QUEUE = "tasks";
 export interface TaskJobData {
   id: number;
   tryNumber: number;
+  /** Which delivery of the try: 0 first, n the poke after n rescheduled sensor pokes (absent in older jobs). */
+  poke?: number;
 }
 
 /** One try to push. `delayMs` for retries; priority is derived from the queue priority. */
 export interface TaskJob extends QueuedTask {
   delayMs?: number;
+  /** A rescheduled sensor's next poke: pokes already done in this try (see jobIdFor). */
+  poke?: number;
 }
 
 /**
  * Deterministic job id: the same try enqueued twice (fast follow racing the reconciler, two
- * schedulers) is one job. A new try, or a cleared task, gets a new id.
+ * schedulers) is one job. A new try, or a cleared task, gets a new id. A rescheduled sensor
+ * keeps its try number, so each later poke of the try is its own delivery `ti:<id>:<try>p<n>`
+ * (n = pokes done; BullMQ refuses custom ids with more than three `:`-separated parts).
  */
-export function jobIdFor(id: number, tryNumber: number): string {
-  return `ti:${id}:${tryNumber}`;
+export function jobIdFor(id: number, tryNumber: number, poke = 0): string {
+  return poke > 0 ? `ti:${id}:${tryNumber}p${poke}` : `ti:${id}:${tryNumber}`;
+}
+
+/**
+ * The job a dispatched task instance row should have in BullMQ (the reconciler's check):
+ * `up_for_reschedule` rows wait for their next poke's job, others for the try's first delivery.
+ */
+export function jobIdForRow(row: { id: number; try_number: number; state?: string; sensor_pokes?: number }): string {
+  return jobIdFor(row.id, row.try_number, pokeOfRow(row));
+}
+
+/** The poke number a dispatched row's job carries (0 unless the row waits for a rescheduled poke). */
+export function pokeOfRow(row: { state?: string; sensor_pokes?: number }): number {
+  return row.state === "up_for_reschedule" ? (row.sensor_pokes ?? 0) : 0;
 }
 
 /** Where tries go: BullMQ in production, an in-process loop for `dags test`. */
@@ -41,13 +60,17 @@ export function bullPriority(job: QueuedTask): number | undefined {
 
 function jobOptions(j: TaskJob): JobsOptions {
   return {
-    jobId: jobIdFor(j.id, j.tryNumber),
+    jobId: jobIdFor(j.id, j.tryNumber, j.poke),
     delay: j.delayMs && j.delayMs > 0 ? j.delayMs : undefined,
     priority: bullPriority(j),
     attempts: 1,
     removeOnComplete: { age: 3600, count: 5000 },
     removeOnFail: { age: 24 * 3600 },
   };
+}
+
+function jobData(j: TaskJob): TaskJobData {
+  return { id: j.id, tryNumber: j.tryNumber, poke: j.poke ?? 0 };
 }
 
 /** Pushes tries to BullMQ (add for one, addBulk for many). */
@@ -66,10 +89,10 @@ export class BullDispatcher implements Dispatcher {
     // One job (most fast follows) is cheaper through add than through addBulk's MULTI.
     if (jobs.length === 1) {
       const j = jobs[0]!;
-      await this.queue.add(j.dagId, { id: j.id, tryNumber: j.tryNumber }, jobOptions(j));
+      await this.queue.add(j.dagId, jobData(j), jobOptions(j));
       return;
     }
-    await this.queue.addBulk(jobs.map((j) => ({ name: j.dagId, data: { id: j.id, tryNumber: j.tryNumber }, opts: jobOptions(j) })));
+    await this.queue.addBulk(jobs.map((j) => ({ name: j.dagId, data: jobData(j), opts: jobOptions(j) })));
   }
 
   /** Which of these job ids are missing from Redis (the reconciler re-enqueues those). */

@@ -1,4 +1,4 @@
-import type { Dispatcher, TaskJob } from "./dispatcher";
+import { jobIdFor, type Dispatcher, type TaskJob } from "./dispatcher";
 
 /**
  * Runs tries in this process instead of BullMQ (`dags test`): jobs wait in memory until their
@@ -11,7 +11,8 @@ export class InlineDispatcher implements Dispatcher {
   async enqueue(jobs: readonly TaskJob[]): Promise<void> {
     const now = Date.now();
     for (const job of jobs) {
-      if (this.jobs.some((j) => j.job.id === job.id && j.job.tryNumber === job.tryNumber)) continue; // same job id: no-op, like BullMQ
+      const jobId = jobIdFor(job.id, job.tryNumber, job.poke);
+      if (this.jobs.some((j) => jobIdFor(j.job.id, j.job.tryNumber, j.job.poke) === jobId)) continue; // same job id: no-op, like BullMQ
       this.jobs.push({ job, dueAt: now + (job.delayMs ?? 0), seq: this.seq++ });
     }
   }

@@ -4,44 +4,21 @@ import type { SerializedTask } from "../dags/graph";
 import type { Logger } from "../obs/logger";
 import type { RunnelMetrics } from "../obs/metrics";
 import { formatDs, partitionKey } from "../schedule/index";
-import { NonRetryableError, retryAfterDelay, runnelErrorCode, SkipError, TaskTimeoutError } from "../sdk/errors";
+import { retryAfterDelay, runnelErrorCode, TaskTimeoutError } from "../sdk/errors";
 import { AttemptState, TaskState } from "../sdk/states";
 import type { TaskContext } from "../sdk/types";
 import type { Db } from "../store/db";
 import { claimTries, finishTries, heartbeat, type ClaimedTry, type ClaimRefusal, type ClaimRequest, type TryOutcome } from "../store/taskTries";
 import { MicroBatcher } from "./microBatcher";
+import { rescheduleTry } from "../store/sensorTries";
+import { createTaskLookup, namedConnection } from "./sensorContext";
+import { PokeRescheduled, pokeOnce, pokeUntilTrue } from "./sensorPoke";
 import { insertLogLines } from "../store/taskLogs";
 import { AttemptLog, captureConsole, withAttemptLog } from "./attemptLog";
 import type { Dispatcher } from "./dispatcher";
 import { retryPolicyOf, settleFailure, settleLostTry, type SettleDeps } from "./settleFailure";
 import { createTaskIo } from "./taskIo";
 import type { Warehouse } from "./warehouse";
-
-/**
- * Pokes a sensor until it returns something other than false, holding the worker slot
- * ("poke" mode; "reschedule" mode, which releases the slot between pokes, arrives with the
- * sensors issue and runs like "poke" until then). Times out as failed, or skipped with softFail.
- */
-async function pokeUntilTrue(task: SerializedTask, poke: () => unknown, log: AttemptLog, signal: AbortSignal): Promise<unknown> {
-  const sensor = task.sensor!;
-  const deadline = Date.now() + sensor.timeoutMs;
-  let interval = sensor.intervalMs;
-  for (let n = 1; ; n++) {
-    const result = await poke();
-    log.info(`poke ${n}: ${result === false ? "not yet" : "condition met"}`);
-    if (result !== false) return result;
-    if (Date.now() + interval > deadline) {
-      if (sensor.softFail) throw new SkipError(`sensor timed out after ${sensor.timeoutMs} ms (softFail)`);
-      throw new NonRetryableError(`sensor timed out after ${sensor.timeoutMs} ms`);
-    }
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, interval);
-      signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
-    });
-    if (signal.aborted) throw signal.reason;
-    if (sensor.exponentialBackoff) interval = Math.min(interval * 2, Math.max(0, deadline - Date.now()));
-  }
-}
 
 /** Where the runner finds task code: the process's DAG registry. */
 export interface DagLookup {
@@ -136,9 +113,12 @@ export class TryRunner {
     }
   }
 
-  /** Runs try `tryNumber` of task instance `id`. */
-  async run(id: number, tryNumber: number): Promise<TryReport> {
-    const claim = await this.claims.submit({ id, tryNumber });
+  /**
+   * Runs try `tryNumber` of task instance `id`. `poke` names the delivery (0 first, n the poke
+   * after n rescheduled pokes) and fences the claim; undefined claims whatever poke is due.
+   */
+  async run(id: number, tryNumber: number, poke?: number): Promise<TryReport> {
+    const claim = await this.claims.submit({ id, tryNumber, poke });
     if (claim === "stale") {
       this.deps.log.debug({ id, try: tryNumber }, "dropped a stale job");
       return { state: "stale", lines: [] };
@@ -174,7 +154,7 @@ export class TryRunner {
       const output = await this.invoke(claim, log);
       report = await this.succeed(claim, log, output);
     } catch (err) {
-      report = await this.fail(claim, log, err, plog);
+      report = err instanceof PokeRescheduled ? await this.reschedule(claim, log, err) : await this.fail(claim, log, err, plog);
     } finally {
       this.active.delete(key);
     }
@@ -202,7 +182,13 @@ export class TryRunner {
       }, task.timeoutMs);
     });
     try {
-      const body = task.sensor ? () => pokeUntilTrue(task, () => spec.run(ctx as TaskContext<never, never>), log, controller.signal) : () => spec.run(ctx as TaskContext<never, never>);
+      const run = () => spec.run(ctx as TaskContext<never, never>);
+      const sensor = task.sensor;
+      const body = !sensor
+        ? run
+        : sensor.mode === "reschedule"
+          ? () => pokeOnce(sensor, run, { pokesDone: claim.sensorPokes, startedAt: claim.sensorStartedAt ?? claim.startDate }, log)
+          : () => pokeUntilTrue(sensor, run, log, controller.signal);
       return await Promise.race([withAttemptLog(log, () => Promise.resolve().then(body)), timeout]);
     } finally {
       if (timer) clearTimeout(timer);
@@ -244,6 +230,8 @@ export class TryRunner {
       maxTries: claim.maxTries,
       signal,
       log,
+      connection: (name) => namedConnection(name),
+      lookup: createTaskLookup(this.deps.db),
       ...io,
     };
   }
@@ -268,6 +256,23 @@ export class TryRunner {
     if (!result.won) return this.lostRace(claim, log);
     if (result.runState) this.deps.metrics?.runFinished.inc({ dag_id: claim.dagId, state: result.runState });
     return { state: TaskState.success, claim, lines: log.all };
+  }
+
+  /** A reschedule-mode poke said "not yet": release the slot, come back at the next poke. */
+  private async reschedule(claim: ClaimedTry, log: AttemptLog, poke: PokeRescheduled): Promise<TryReport> {
+    const pokes = await rescheduleTry(this.deps.db, {
+      id: claim.id,
+      tryNumber: claim.tryNumber,
+      nextPokeAt: poke.nextPokeAt,
+      firstPokeAt: poke.firstPokeAt,
+      logLines: log.drain(),
+    });
+    if (pokes === null) return this.lostRace(claim, log);
+    const delayMs = Math.max(0, poke.nextPokeAt.getTime() - Date.now());
+    await this.deps.dispatcher.enqueue([
+      { id: claim.id, tryNumber: claim.tryNumber, dagId: claim.dagId, queuePriority: claim.queuePriority, priorityWeight: claim.priorityWeight, delayMs, poke: pokes },
+    ]);
+    return { state: TaskState.up_for_reschedule, claim, lines: log.all };
   }
 
   private lostRace(claim: ClaimedTry, log: AttemptLog): TryReport {

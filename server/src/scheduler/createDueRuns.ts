@@ -25,7 +25,8 @@ export async function createDueRuns(deps: RunCreationDeps, now: Date): Promise<n
     const dagId = loaded.serialized.dagId;
     const versionId = deps.dags.versionId(dagId);
     if (paused.get(dagId) !== false || versionId === undefined || loaded.schedule.cron === null) continue;
-    const room = loaded.serialized.maxActiveRuns - (await countActiveRuns(deps.db, dagId));
+    // Backfill runs do not count: fresh scheduled runs keep their room (see startQueuedRuns).
+    const room = loaded.serialized.maxActiveRuns - (await countActiveRuns(deps.db, dagId, { excludeBackfill: true }));
     if (room <= 0) continue;
     const last = await latestScheduledLogicalDate(deps.db, dagId);
     for (const interval of dueIntervals(loaded.schedule, { lastLogicalDate: last, now, limit: room })) {

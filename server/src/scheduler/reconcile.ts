@@ -1,5 +1,5 @@
 import type { LoadedDag } from "../dags/dagFolder";
-import { jobIdFor, type BullDispatcher } from "../executor/dispatcher";
+import { jobIdForRow, pokeOfRow, type BullDispatcher } from "../executor/dispatcher";
 import { settleLostTry, type SettleDeps } from "../executor/settleFailure";
 import { withConn } from "../store/pgConn";
 import { finalizeRunIfDone, runningRunsWithNothingOpen } from "../store/runs";
@@ -27,6 +27,8 @@ interface DispatchedRow {
   queue_priority: number;
   priority_weight: number;
   next_try_at: Date | null;
+  state: string;
+  sensor_pokes: number;
 }
 
 /**
@@ -38,16 +40,19 @@ interface DispatchedRow {
 export async function reconcile(deps: ReconcileDeps, batch = 2000): Promise<ReconcileResult> {
   const rows = (
     await deps.db.raw<{ rows: DispatchedRow[] }>(
-      `SELECT id, try_number, dag_id, task_id, queue_priority, priority_weight, next_try_at FROM task_instances
+      `SELECT id, try_number, dag_id, task_id, queue_priority, priority_weight, next_try_at, state, sensor_pokes FROM task_instances
        WHERE (state = 'queued' AND queued_at < clock_timestamp() - (? * interval '1 millisecond'))
           OR (state IN ('up_for_retry','up_for_reschedule') AND next_try_at < clock_timestamp() - (? * interval '1 millisecond'))
        ORDER BY id LIMIT ?`,
       [deps.graceMs, deps.graceMs, batch],
     )
   ).rows;
-  const missing = await deps.dispatcher.missingJobIds(rows.map((r) => jobIdFor(r.id, r.try_number)));
-  const lost = rows.filter((r) => missing.has(jobIdFor(r.id, r.try_number)));
-  await deps.dispatcher.enqueue(lost.map((r) => ({ id: r.id, tryNumber: r.try_number, dagId: r.dag_id, queuePriority: r.queue_priority, priorityWeight: r.priority_weight })));
+  // A rescheduled sensor waits for its next poke's job (ti:<id>:<try>p<n>), not the try's first.
+  const missing = await deps.dispatcher.missingJobIds(rows.map((r) => jobIdForRow(r)));
+  const lost = rows.filter((r) => missing.has(jobIdForRow(r)));
+  await deps.dispatcher.enqueue(
+    lost.map((r) => ({ id: r.id, tryNumber: r.try_number, dagId: r.dag_id, queuePriority: r.queue_priority, priorityWeight: r.priority_weight, poke: pokeOfRow(r) })),
+  );
   if (lost.length) deps.log.warn({ count: lost.length }, "re-enqueued tries that BullMQ no longer held");
 
   const zombies = (

@@ -3,6 +3,7 @@ import type { BullDispatcher } from "../executor/dispatcher";
 import type { Logger } from "../obs/logger";
 import type { Db } from "../store/db";
 import { admitReadyTasks } from "./admitReadyTasks";
+import { advanceBackfills } from "./advanceBackfills";
 import { createDueRuns } from "./createDueRuns";
 import type { LeaderLock } from "./leaderLock";
 import { reconcile } from "./reconcile";
@@ -61,6 +62,8 @@ export class SchedulerLoop {
     const leader = await this.deps.leader.acquire();
     const dags = this.deps.registry;
     if (leader) await createDueRuns({ db: this.deps.db, dags, log: this.deps.log }, now);
+    // Every scheduler may advance backfills: each one is advanced under its own advisory lock.
+    await advanceBackfills({ db: this.deps.db, dags, dispatcher: this.deps.dispatcher, log: this.deps.log });
     const reconcileDue = leader && Date.now() - this.lastReconcile >= this.deps.reconcileIntervalMs;
     await admitReadyTasks(
       {

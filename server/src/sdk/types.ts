@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import type { Duration } from "./duration";
-import type { TriggerRule } from "./states";
+import type { TaskState, TriggerRule } from "./states";
 
 /** A JSON value: what a task may return. It is stored per task instance and handed downstream. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue | undefined };
@@ -52,6 +52,20 @@ export interface WarehouseClient {
   query<R extends Record<string, unknown> = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]>;
 }
 
+/** Read-only views of Runnel's own records, for sensors (`externalTaskSucceeded`, `datasetPartitionWritten`). */
+export interface TaskLookup {
+  /**
+   * State of `dagId.taskId` in the runs of `logicalDate`: "success" when any such run's instance
+   * succeeded, else the state in the newest such run; null when there is none.
+   */
+  taskState(dagId: string, taskId: string, logicalDate: Date): Promise<TaskState | null>;
+  /**
+   * Whether a writer recorded a dataset event for `dataset` ("schema.table" for partition
+   * overwrites, "file://<absolute path>" for `ctx.files.overwrite`) and `partition` (null: any partition).
+   */
+  datasetPartitionWritten(dataset: string, partition: string | null): Promise<boolean>;
+}
+
 /** Per-attempt task log; lines are stored in task_logs and shown in the UI. */
 export interface TaskLogger {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -94,6 +108,13 @@ export interface TaskContext<U = Record<string, never>, P = Record<string, never
   partitions: PartitionWriter;
   files: FileWriter;
   warehouse: WarehouseClient;
+  /**
+   * A named connection: the Postgres at env `RUNNEL_CONN_<NAME>` (name upper-cased). Each query
+   * opens and closes its own client (meant for sensors, which query rarely). Throws when unset.
+   */
+  connection(name: string): WarehouseClient;
+  /** Read-only lookups of Runnel's records (task states, dataset events), for sensors. */
+  lookup: TaskLookup;
   /** Keeps the valid records; each invalid one becomes a dead letter with its payload and error. */
   validate<T>(records: readonly unknown[], schema: z.ZodType<T>, options?: ValidateOptions<T>): Promise<T[]>;
   /** Sends one record to the dead-letter queue by hand. */

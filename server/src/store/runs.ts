@@ -83,32 +83,49 @@ export async function latestScheduledLogicalDate(db: Db, dagId: string): Promise
   return row?.max ?? null;
 }
 
-/** Runs of a DAG that are queued or running. */
-export async function countActiveRuns(db: Db, dagId: string): Promise<number> {
-  const row = await db("dag_runs").where({ dag_id: dagId }).whereIn("state", [RunState.queued, RunState.running]).count<{ n: string }>("* as n").first();
+/**
+ * Runs of a DAG that are queued or running; with `excludeBackfill`, only fresh (non-backfill)
+ * ones, which is what scheduled run creation counts so a backfill never takes its room.
+ */
+export async function countActiveRuns(db: Db, dagId: string, opts: { excludeBackfill?: boolean } = {}): Promise<number> {
+  const q = db("dag_runs").where({ dag_id: dagId }).whereIn("state", [RunState.queued, RunState.running]);
+  if (opts.excludeBackfill) q.whereNot({ run_type: "backfill" });
+  const row = await q.count<{ n: string }>("* as n").first();
   return Number(row?.n ?? 0);
 }
 
 /**
- * Moves queued runs of a DAG to running while fewer than `maxActiveRuns` run, fresh runs
- * before backfill runs, oldest logical date first. Returns the ids started.
+ * Moves queued runs of a DAG to running, oldest logical date first. Fresh (non-backfill) runs
+ * and backfill runs are counted separately so a backfill never takes the room a fresh run
+ * needs: fresh runs start while fewer than `maxActiveRuns` fresh runs run; backfill runs start
+ * while fewer than `maxActiveRuns` runs of any kind run (so they yield to fresh ones, and a
+ * backfill's own maxActiveRuns bounds how many it queues). Returns the ids started.
  */
 export async function startQueuedRuns(db: Db, dagId: string, maxActiveRuns: number): Promise<number[]> {
   return db.transaction(async (trx) => {
     // Serialize starts per DAG so two schedulers cannot both fill the last slot.
     await trx.raw("SELECT pg_advisory_xact_lock(hashtext('runnel.start_runs'), hashtext(?))", [dagId]);
-    const running = await trx("dag_runs").where({ dag_id: dagId, state: RunState.running }).count<{ n: string }>("* as n").first();
-    const free = maxActiveRuns - Number(running?.n ?? 0);
-    if (free <= 0) return [];
-    const result = await trx.raw<{ rows: { id: number }[] }>(
-      `UPDATE dag_runs SET state = 'running', start_date = clock_timestamp()
-       WHERE id IN (
-         SELECT id FROM dag_runs WHERE dag_id = ? AND state = 'queued'
-         ORDER BY (run_type = 'backfill'), logical_date, id LIMIT ? FOR UPDATE SKIP LOCKED)
-       RETURNING id`,
-      [dagId, free],
+    const counts = await trx.raw<{ rows: { fresh: string; total: string }[] }>(
+      "SELECT count(*) FILTER (WHERE run_type <> 'backfill') AS fresh, count(*) AS total FROM dag_runs WHERE dag_id = ? AND state = 'running'",
+      [dagId],
     );
-    return result.rows.map((r) => r.id);
+    const fresh = Number(counts.rows[0]?.fresh ?? 0);
+    const total = Number(counts.rows[0]?.total ?? 0);
+    const start = async (backfill: boolean, limit: number): Promise<number[]> => {
+      if (limit <= 0) return [];
+      const result = await trx.raw<{ rows: { id: number }[] }>(
+        `UPDATE dag_runs SET state = 'running', start_date = clock_timestamp()
+         WHERE id IN (
+           SELECT id FROM dag_runs WHERE dag_id = ? AND state = 'queued' AND (run_type = 'backfill') = ?
+           ORDER BY logical_date, id LIMIT ? FOR UPDATE SKIP LOCKED)
+         RETURNING id`,
+        [dagId, backfill, limit],
+      );
+      return result.rows.map((r) => r.id);
+    };
+    const freshStarted = await start(false, maxActiveRuns - fresh);
+    const backfillStarted = await start(true, maxActiveRuns - total - freshStarted.length);
+    return [...freshStarted, ...backfillStarted];
   });
 }
 

@@ -24,6 +24,12 @@ export interface ClaimedTry {
   dagVersionId: number;
   /** Outputs of the direct upstream task instances, by task id. */
   upstreamOutputs: Record<string, unknown>;
+  queuePriority: number;
+  priorityWeight: number;
+  /** A reschedule-mode sensor's first poke of this try (null before its first reschedule). */
+  sensorStartedAt: Date | null;
+  /** Pokes already done in this try (0 unless the try comes back from `up_for_reschedule`). */
+  sensorPokes: number;
 }
 
 /** Why a claim was refused. */
@@ -37,6 +43,12 @@ export type ClaimRefusal =
 export interface ClaimRequest {
   id: number;
   tryNumber: number;
+  /**
+   * Which delivery of the try this is (0: the first, n: the poke after n rescheduled pokes).
+   * When given, a claim from `up_for_reschedule` also requires `sensor_pokes = poke`, so a
+   * stale delivery of an earlier poke is dropped instead of starting a second poke chain.
+   */
+  poke?: number;
 }
 
 /**
@@ -47,25 +59,31 @@ export interface ClaimRequest {
 export async function claimTries(db: Db, requests: readonly ClaimRequest[], worker: string): Promise<(ClaimedTry | ClaimRefusal)[]> {
   const result = await withConn(db, (conn) =>
     conn.query<Record<string, unknown>>(
-      `WITH req AS (SELECT * FROM unnest($2::bigint[], $3::int[]) AS q(id, try)),
+      `WITH req AS (SELECT * FROM unnest($2::bigint[], $3::int[], $4::int[]) AS q(id, try, poke)),
        upd AS (
          UPDATE task_instances t SET state = 'running', start_date = clock_timestamp(), heartbeat_at = clock_timestamp(),
-           worker = $1, next_try_at = NULL, updated_at = clock_timestamp()
+           worker = $1, next_try_at = NULL, updated_at = clock_timestamp(),
+           sensor_started_at = CASE WHEN t.state = 'up_for_reschedule' THEN t.sensor_started_at END,
+           sensor_pokes = CASE WHEN t.state = 'up_for_reschedule' THEN t.sensor_pokes ELSE 0 END
          FROM req
          WHERE t.id = req.id AND t.try_number = req.try AND t.state IN ('queued','up_for_retry','up_for_reschedule')
+           AND (t.state <> 'up_for_reschedule' OR req.poke IS NULL OR t.sensor_pokes = req.poke)
            AND EXISTS (SELECT 1 FROM dag_runs r WHERE r.id = t.dag_run_id AND r.state = 'running')
          RETURNING t.*
        ), att AS (
          INSERT INTO task_attempts (task_instance_id, try_number, state, worker, queued_at, start_date)
          SELECT id, try_number, 'running', worker, queued_at, start_date FROM upd
-         ON CONFLICT (task_instance_id, try_number) DO UPDATE SET state = 'running', worker = excluded.worker, start_date = excluded.start_date, end_date = NULL, error = NULL
+         ON CONFLICT (task_instance_id, try_number) DO UPDATE SET state = 'running', worker = excluded.worker, end_date = NULL, error = NULL,
+           -- a rescheduled sensor's attempt spans all its pokes: keep the first poke's start
+           start_date = CASE WHEN task_attempts.state = 'rescheduled' THEN task_attempts.start_date ELSE excluded.start_date END
        )
        SELECT upd.id, upd.dag_run_id, upd.dag_id, upd.task_id, upd.try_number, upd.max_tries, upd.queued_at, upd.start_date,
+         upd.queue_priority, upd.priority_weight, upd.sensor_started_at, upd.sensor_pokes,
          r.run_id, r.run_type, r.logical_date, r.data_interval_start, r.data_interval_end, r.conf, r.dag_version_id,
          (SELECT coalesce(jsonb_object_agg(u.task_id, u.output), '{}'::jsonb) FROM task_instances u
            WHERE u.dag_run_id = upd.dag_run_id AND u.task_id = ANY(upd.upstream_task_ids)) AS upstream_outputs
        FROM upd JOIN dag_runs r ON r.id = upd.dag_run_id`,
-      [worker, requests.map((r) => r.id), requests.map((r) => r.tryNumber)],
+      [worker, requests.map((r) => r.id), requests.map((r) => r.tryNumber), requests.map((r) => r.poke ?? null)],
     ),
   );
   const claimed = new Map(result.rows.map((row) => [row.id as number, toClaimed(row)]));
@@ -73,15 +91,19 @@ export async function claimTries(db: Db, requests: readonly ClaimRequest[], work
     requests.map(async (req) => {
       const c = claimed.get(req.id);
       if (c && c.tryNumber === req.tryNumber) return c;
-      const current = await db("task_instances").select("state", "try_number").where({ id: req.id }).first<{ state: string; try_number: number } | undefined>();
-      return current?.state === TaskState.running && current.try_number === req.tryNumber ? "running_elsewhere" : "stale";
+      const current = await db("task_instances")
+        .select("state", "try_number", "sensor_pokes")
+        .where({ id: req.id })
+        .first<{ state: string; try_number: number; sensor_pokes: number } | undefined>();
+      const samePoke = req.poke === undefined || current?.sensor_pokes === req.poke;
+      return current?.state === TaskState.running && current.try_number === req.tryNumber && samePoke ? "running_elsewhere" : "stale";
     }),
   );
 }
 
 /** One try: see claimTries. */
-export async function claimTry(db: Db, id: number, tryNumber: number, worker: string): Promise<ClaimedTry | ClaimRefusal> {
-  return (await claimTries(db, [{ id, tryNumber }], worker))[0]!;
+export async function claimTry(db: Db, id: number, tryNumber: number, worker: string, poke?: number): Promise<ClaimedTry | ClaimRefusal> {
+  return (await claimTries(db, [{ id, tryNumber, poke }], worker))[0]!;
 }
 
 function toClaimed(row: Record<string, unknown>): ClaimedTry {
@@ -102,6 +124,10 @@ function toClaimed(row: Record<string, unknown>): ClaimedTry {
     conf: (row.conf as Record<string, unknown>) ?? {},
     dagVersionId: row.dag_version_id as number,
     upstreamOutputs: (row.upstream_outputs as Record<string, unknown>) ?? {},
+    queuePriority: row.queue_priority as number,
+    priorityWeight: Number(row.priority_weight),
+    sensorStartedAt: (row.sensor_started_at as Date | null) ?? null,
+    sensorPokes: (row.sensor_pokes as number) ?? 0,
   };
 }
 

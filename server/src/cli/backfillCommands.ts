@@ -1,0 +1,100 @@
+import { loadConfig } from "../config/config";
+import { DagRegistry } from "../dags/dagRegistry";
+import { summarizeBackfill, type BackfillProgressCounts } from "../scheduler/backfillControl";
+import { BackfillError, createBackfill, prepareBackfill, type BackfillRequestInput } from "../scheduler/createBackfill";
+import { planToIso, type BackfillOrder, type ReprocessMode } from "../scheduler/planBackfill";
+import { backfillDates, getBackfill } from "../store/backfills";
+import type { Db } from "../store/db";
+import { CliError, withDb } from "./dagCommands";
+
+/** Options of `runnel backfill`. */
+export interface BackfillCliOptions {
+  from: string;
+  to: string;
+  reprocess: ReprocessMode;
+  maxActiveRuns: number;
+  order: BackfillOrder;
+  conf?: string;
+  dryRun?: boolean;
+  json?: boolean;
+  wait?: boolean;
+  /** Poll interval of --wait (ms). */
+  pollMs?: number;
+}
+
+function parseConf(text: string | undefined): Record<string, unknown> {
+  if (text === undefined) return {};
+  let conf: unknown;
+  try {
+    conf = JSON.parse(text);
+  } catch (err) {
+    throw new CliError(`--conf is not JSON: ${(err as Error).message}`);
+  }
+  if (typeof conf !== "object" || conf === null || Array.isArray(conf)) throw new CliError("--conf must be a JSON object");
+  return conf as Record<string, unknown>;
+}
+
+/** "[#######-------------]  35% 7/20 done (1 failed), 2 running, ETA 12s". */
+export function progressLine(p: BackfillProgressCounts, width = 20): string {
+  const filled = Math.round((p.percent / 100) * width);
+  const done = p.success + p.failed + p.canceled;
+  const eta = p.etaSeconds === null ? "" : `, ETA ${p.etaSeconds}s`;
+  return `[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${p.percent.toFixed(0).padStart(3)}% ${done}/${p.total} done (${p.failed} failed), ${p.queued + p.running} active, ${p.pending} pending${eta}`;
+}
+
+/** Polls the backfill until it completes or is canceled; progress goes to stderr. @returns its final progress. */
+async function waitForBackfill(db: Db, id: number, pollMs: number): Promise<{ state: string; progress: BackfillProgressCounts }> {
+  const tty = process.stderr.isTTY === true;
+  let last = "";
+  for (;;) {
+    const b = await getBackfill(db, id);
+    if (!b) throw new CliError(`backfill ${id} disappeared`);
+    const progress = summarizeBackfill(await backfillDates(db, id), b.max_active_runs);
+    const line = progressLine(progress);
+    if (tty) process.stderr.write(`\r${line}`);
+    else if (line !== last) process.stderr.write(`${line}\n`);
+    last = line;
+    if (b.state === "completed" || b.state === "canceled") {
+      if (tty) process.stderr.write("\n");
+      return { state: b.state, progress };
+    }
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
+
+/**
+ * `runnel backfill`: validates and plans the range against the DAG folder and the database;
+ * `--dry-run` prints the plan, otherwise the backfill is stored and a running scheduler
+ * launches its runs. `--wait` follows it and fails when a run failed or it was canceled.
+ * @returns the exit code.
+ */
+export async function backfillCommand(dagId: string, o: BackfillCliOptions): Promise<number> {
+  const config = loadConfig();
+  const req: BackfillRequestInput = { from: o.from, to: o.to, reprocess: o.reprocess, maxActiveRuns: o.maxActiveRuns, order: o.order, conf: parseConf(o.conf), createdBy: "cli" };
+  return withDb(async (db) => {
+    const registry = new DagRegistry({ folder: config.dagsFolder, db });
+    await registry.refresh();
+    registry.close();
+    const loaded = registry.get(dagId);
+    if (!loaded || registry.versionId(dagId) === undefined) throw new CliError(`no DAG "${dagId}"`);
+    try {
+      if (o.dryRun) {
+        const plan = planToIso((await prepareBackfill(db, loaded, req, config.backfillMaxRuns)).plan);
+        if (o.json) console.log(JSON.stringify(plan));
+        else console.log(`dry run: ${plan.create.length} to create, ${plan.clear.length} to clear, ${plan.skip.length} left alone\n${(["create", "clear", "skip"] as const).flatMap((k) => plan[k].map((d) => `${k.padEnd(6)} ${d}`)).join("\n")}`);
+        return 0;
+      }
+      const { id, plan } = await createBackfill(db, loaded, req, config.backfillMaxRuns);
+      const iso = planToIso(plan);
+      if (o.json) console.log(JSON.stringify({ backfillId: id, ...iso }));
+      else console.log(`backfill ${id} of ${dagId}: ${iso.create.length} to create, ${iso.clear.length} to clear, ${iso.skip.length} left alone`);
+      if (!o.wait) return 0;
+      const end = await waitForBackfill(db, id, o.pollMs ?? 500);
+      if (end.state === "canceled") console.error(`backfill ${id} was canceled`);
+      return end.state === "completed" && end.progress.failed === 0 ? 0 : 1;
+    } catch (err) {
+      if (err instanceof BackfillError) throw new CliError(err.message);
+      throw err;
+    }
+  });
+}
