@@ -51,12 +51,25 @@ export interface PokeTry {
 }
 
 /**
+ * Calls `poke` and checks what it gave: a function means a built-in was called inside the
+ * callback (`poke: (ctx) => fileExists(...)`) instead of passed (`poke: fileExists(...)`),
+ * which would otherwise count as "condition met".
+ */
+async function callPoke(poke: () => unknown): Promise<unknown> {
+  const result = await poke();
+  if (typeof result === "function") {
+    throw new NonRetryableError("poke returned a function: pass a built-in sensor as the poke (poke: fileExists(\"...\")), or call it with ctx (fileExists(\"...\")(ctx))");
+  }
+  return result;
+}
+
+/**
  * "reschedule" mode: ONE poke per delivery. A value other than false ends the sensor with it;
  * false throws PokeRescheduled (or the timeout error once the deadline has passed).
  */
 export async function pokeOnce(sensor: SensorSettings, poke: () => unknown, at: PokeTry, log: AttemptLog, now: () => number = Date.now): Promise<unknown> {
   const n = at.pokesDone + 1;
-  const result = await poke();
+  const result = await callPoke(poke);
   if (result !== false) {
     log.info(`poke ${n}: condition met`);
     return result;
@@ -79,7 +92,7 @@ export async function pokeOnce(sensor: SensorSettings, poke: () => unknown, at: 
 export async function pokeUntilTrue(sensor: SensorSettings, poke: () => unknown, log: AttemptLog, signal: AbortSignal): Promise<unknown> {
   const startedAtMs = Date.now();
   for (let n = 1; ; n++) {
-    const result = await poke();
+    const result = await callPoke(poke);
     if (result !== false) {
       log.info(`poke ${n}: condition met`);
       return result;

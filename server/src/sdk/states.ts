@@ -119,6 +119,35 @@ export type DeadLetterStatus = (typeof DeadLetterStatus)[keyof typeof DeadLetter
 export const BackfillState = { queued: "queued", running: "running", paused: "paused", completed: "completed", canceled: "canceled" } as const;
 export type BackfillState = (typeof BackfillState)[keyof typeof BackfillState];
 
+/** How a backfill treats dates that already have a run. Persisted strings (backfills.reprocess). */
+export const ReprocessMode = {
+  /** Only dates with no run get one; existing runs are left alone. */
+  missing: "missing",
+  /** Also clear the failed/upstream_failed task instances of existing ended runs. */
+  failed: "failed",
+  /** Also clear every task instance of existing ended runs: everything reruns. */
+  all: "all",
+} as const;
+export type ReprocessMode = (typeof ReprocessMode)[keyof typeof ReprocessMode];
+export const REPROCESS_MODES = Object.values(ReprocessMode) as readonly ReprocessMode[];
+
+/** In which order a backfill launches its dates. Persisted strings (backfills.run_order). */
+export const BackfillOrder = { oldest: "oldest", newest: "newest" } as const;
+export type BackfillOrder = (typeof BackfillOrder)[keyof typeof BackfillOrder];
+export const BACKFILL_ORDERS = Object.values(BackfillOrder) as readonly BackfillOrder[];
+
+/** What a backfill does on one date. Persisted strings (backfill_dates.action). */
+export const BackfillAction = {
+  /** No run for the date: the backfill creates one (run_type backfill). */
+  create: "create",
+  /** An ended run exists and the reprocess mode says rerun it: the backfill clears it. */
+  clear: "clear",
+  /** A run exists and stays as it is (already fine for the mode, or still active). */
+  skip: "skip",
+} as const;
+export type BackfillAction = (typeof BackfillAction)[keyof typeof BackfillAction];
+export const BACKFILL_ACTIONS = Object.values(BackfillAction) as readonly BackfillAction[];
+
 export const UserRole = { viewer: "viewer", operator: "operator", admin: "admin" } as const;
 export type UserRole = (typeof UserRole)[keyof typeof UserRole];
 

@@ -1,11 +1,9 @@
 /**
- * API contract: backfills. See ../contract.ts. The mode/order/action lists come from
- * `scheduler/planBackfill.ts` (pure, imports only the SDK's state lists), so the planner, the
- * database CHECKs and these schemas share one definition.
+ * API contract: backfills. See ../contract.ts. The mode/order/action lists come from the SDK's
+ * state lists, so the planner, the database CHECKs and these schemas share one definition.
  */
 import { z } from "zod";
-import { BackfillState } from "../../sdk/states";
-import { BACKFILL_ACTIONS, BACKFILL_ORDERS, REPROCESS_MODES } from "../../scheduler/planBackfill";
+import { BACKFILL_ACTIONS, BACKFILL_ORDERS, BackfillState, REPROCESS_MODES } from "../../sdk/states";
 import { RunStateSchema } from "./common";
 import { dateInput, isoString, jsonObject, limitInput } from "./fields";
 
