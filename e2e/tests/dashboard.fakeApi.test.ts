@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BACKFILL_ID, backfillCreated, backfillDetail, backfillList, backfillPlan } from "../fixtures/backfill";
 import { dagListFixture } from "../fixtures/dagList";
 import { failedTaskInstance, failedTaskLog, helloDetail, helloGrid, helloRun } from "../fixtures/dashboard";
 import { WIDE_RUNS, WIDE_TASKS, wideDetail, wideGridPage } from "../fixtures/wideGrid";
@@ -17,6 +18,7 @@ let browser: Browser;
 let site: StaticSite;
 let page: Page;
 let loggedIn = false;
+let backfillState: "running" | "paused" = "running";
 const posts: FakeRequest[] = [];
 const problems: string[] = [];
 const record = (answer: unknown) => (req: FakeRequest) => {
@@ -60,16 +62,29 @@ beforeAll(async () => {
     [`/api/task-instances/${failed.id}/logs/stream`]: () =>
       new SseAnswer([{ event: "log", data: { id: 3, tryNumber: 2, ts: failed.attempts[1]!.endDate, level: "info", message: "streamed line after the page" } }]),
     "/api/events": () => new SseAnswer([]),
+    "/api/dags/hello/backfills": (req) => {
+      const body = req.body as { from: string; to: string; dryRun?: boolean };
+      if (body.dryRun !== true) posts.push(req);
+      if (body.to < body.from) return new StatusAnswer(400, { error: { code: "bad_request", message: "to (2024-03-01) is before from (2024-03-05)" } });
+      return body.dryRun === true ? { dryRun: true, plan: backfillPlan(), backfill: null } : backfillCreated();
+    },
+    "/api/backfills": () => backfillList(),
+    [`/api/backfills/${BACKFILL_ID}`]: () => backfillDetail(backfillState),
+    [`/api/backfills/${BACKFILL_ID}/pause`]: (req) => {
+      posts.push(req);
+      backfillState = "paused";
+      return backfillDetail(backfillState);
+    },
   });
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   watch(page);
 });
 
-/** Collects console errors (CSP violations, script errors) of `p`; a failed login's 401 is expected. */
+/** Collects console errors (CSP violations, script errors) of `p`; a failed login's 401 and the backfill preview's 400 are expected. */
 function watch(p: Page): void {
   p.on("console", (msg) => {
-    if (msg.type() === "error" && !msg.text().includes("401")) problems.push(msg.text());
+    if (msg.type() === "error" && !/status of 40[01]\b/.test(msg.text()) && !msg.text().includes("401")) problems.push(msg.text());
   });
   p.on("pageerror", (err) => problems.push(err.message));
 }
@@ -241,6 +256,48 @@ describe("dashboard against canned API answers", () => {
     } finally {
       await dark.close();
     }
+  });
+
+  it("previews a backfill (server's 400 as an alert), starts it and follows its page", async () => {
+    await page.goto(`${site.baseUrl}/dags/hello`);
+    await page.getByRole("button", { name: "Backfill", exact: true }).click();
+    const dialog = page.getByRole("dialog", { name: "Backfill hello" });
+    await dialog.getByLabel("From", { exact: true }).fill("2024-03-05");
+    await dialog.getByLabel("To", { exact: true }).fill("2024-03-01");
+    await dialog.getByRole("alert").getByText("to (2024-03-01) is before from (2024-03-05)").waitFor();
+    await dialog.getByLabel("From", { exact: true }).fill("2024-03-01");
+    await dialog.getByLabel("To", { exact: true }).fill("2024-03-05");
+    await dialog.getByLabel("Max active runs").fill("2");
+    const toCreate = dialog.getByRole("list", { name: /Dates to create/ });
+    await toCreate.waitFor();
+    await expect(toCreate.getByRole("listitem").allInnerTexts()).resolves.toEqual(["2024-03-01", "2024-03-02", "2024-03-04", "2024-03-05"]);
+    await expect(dialog.getByRole("list", { name: /Dates skipped/ }).getByRole("listitem").allInnerTexts()).resolves.toEqual(["2024-03-03"]);
+    await dialog.getByText("4 runs", { exact: true }).waitFor();
+    await page.screenshot({ path: artifactPath("backfill-dialog-fake.png") });
+    await dialog.getByRole("button", { name: "Start backfill" }).click();
+    await page.waitForURL(`**/backfills/${BACKFILL_ID}`);
+    const created = posts.filter((p) => p.url.endsWith("/backfills")).at(-1);
+    expect(created?.body).toEqual({ from: "2024-03-01", to: "2024-03-05", reprocess: "missing", order: "oldest", maxActiveRuns: 2, dryRun: false });
+
+    const bar = page.getByRole("progressbar", { name: "Backfill progress" });
+    await bar.waitFor();
+    await expect(bar.getAttribute("aria-valuenow")).resolves.toBe("50");
+    await expect(bar.getAttribute("aria-valuemax")).resolves.toBe("100");
+    await page.getByText("ETA about 1 min 35 s", { exact: false }).waitFor();
+    const dates = page.getByRole("table", { name: "Backfill dates" });
+    await dates.getByRole("row", { name: /2024-03-02 create failed/ }).waitFor();
+    await dates.getByRole("row", { name: /2024-03-05 create not started/ }).waitFor();
+    await expect(dates.getByText("backfill__2024-03-02 <b>x</b>").isVisible()).resolves.toBe(true);
+    await page.screenshot({ path: artifactPath("backfill-page-fake.png"), fullPage: true });
+
+    await page.getByRole("button", { name: "Pause" }).click();
+    await page.getByRole("button", { name: "Resume" }).waitFor();
+    expect(posts.at(-1)?.url).toBe(`/api/backfills/${BACKFILL_ID}/pause`);
+
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Backfills" }).click();
+    await page.getByRole("table", { name: "Backfills" }).getByRole("link", { name: `Backfill #${BACKFILL_ID}` }).waitFor();
+    await page.goto(`${site.baseUrl}/dags/hello?tab=backfills`);
+    await page.getByRole("table", { name: "Backfills of hello" }).getByRole("progressbar", { name: "Backfill progress" }).waitFor();
   });
 
   it("runs under the strict CSP without console errors", () => {

@@ -1,6 +1,8 @@
 import { useEffect } from "react";
 import { ApiError } from "./api/fetchJson";
 import { LoginPage } from "./auth/LoginPage";
+import { BackfillPage } from "./backfill/BackfillPage";
+import { BackfillListPage } from "./backfill/BackfillsTable";
 import { useCurrentUser, useLogout } from "./auth/useAuth";
 import { DagListPage } from "./dags/DagListPage";
 import { DagPage } from "./dags/DagPage";
@@ -37,6 +39,9 @@ function Routes({ pathname }: { pathname: string }) {
   if (dag?.dagId) return <DagPage key={dag.dagId} dagId={dag.dagId} />;
   const run = matchPath("/runs/:id", pathname);
   if (run?.id) return <RunPage key={run.id} dagRunId={run.id} />;
+  if (matchPath("/backfills", pathname)) return <BackfillListPage />;
+  const backfill = matchPath("/backfills/:id", pathname);
+  if (backfill?.id) return <BackfillPage key={backfill.id} id={backfill.id} />;
   return <NotFound />;
 }
 
@@ -66,6 +71,9 @@ export function App() {
           <nav aria-label="Main">
             <Link to="/" aria-current={pathname === "/" || pathname.startsWith("/dags/") ? "page" : undefined} className="nav-link">
               DAGs
+            </Link>
+            <Link to="/backfills" aria-current={pathname.startsWith("/backfills") ? "page" : undefined} className="nav-link">
+              Backfills
             </Link>
           </nav>
           {me.data && (

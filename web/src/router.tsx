@@ -75,3 +75,4 @@ export const dagPath = (dagId: string, query: Record<string, string> = {}): stri
   return `/dags/${encodeURIComponent(dagId)}${qs ? `?${qs}` : ""}`;
 };
 export const runPath = (dagRunId: string | number): string => `/runs/${encodeURIComponent(String(dagRunId))}`;
+export const backfillPath = (id: string | number): string => `/backfills/${encodeURIComponent(String(id))}`;

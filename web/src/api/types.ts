@@ -2,10 +2,18 @@
  * Shapes of the Runnel API: the types inferred from the server's zod schemas (the same ones it
  * validates with), never copied by hand. Type-only: no server code reaches the bundle.
  */
-export type { AttemptState, RunState, RunType, TaskState, UserRole } from "../../../server/src/sdk/states";
+export type { AttemptState, BackfillState, ReprocessMode, RunState, RunType, TaskState, UserRole } from "../../../server/src/sdk/states";
 export type {
   ApiErrorBody,
   Attempt,
+  Backfill,
+  BackfillCreateResponse,
+  BackfillDate,
+  BackfillDetail,
+  BackfillListResponse,
+  BackfillPlan,
+  BackfillProgress,
+  BackfillRequest,
   CancelResponse,
   ClearRequest,
   ClearResponse,

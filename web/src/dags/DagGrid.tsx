@@ -1,3 +1,4 @@
+import { useState, type MouseEvent } from "react";
 import type { GridResponse, GridRun } from "../api/types";
 import { logicalDateLabel, utcDateTime } from "../format/time";
 import { Link, navigate, runPath, withSearch } from "../router";
@@ -5,11 +6,12 @@ import { taskStateStyle } from "../ui/taskStateStyle";
 import { RUN_STATE_STYLE } from "./runStateStyle";
 import { useDagGrid } from "./useDags";
 
-function RunHeader({ run }: { run: GridRun }) {
+function RunHeader({ run, selected, onSelect }: { run: GridRun; selected: boolean; onSelect: (e: MouseEvent<HTMLInputElement>) => void }) {
   const style = RUN_STATE_STYLE[run.state];
   const date = logicalDateLabel(run.logicalDate);
   return (
-    <th scope="col" className="grid-run-head">
+    <th scope="col" className={`grid-run-head ${selected ? "run-selected" : ""}`}>
+      <input type="checkbox" className="grid-run-check" aria-label={`Select run ${date}`} title="Select (shift-click: a range)" checked={selected} onChange={() => undefined} onClick={onSelect} />
       <Link to={runPath(run.dagRunId)} className={`grid-run-bar ${style.className}`} aria-label={`Run ${date}: ${style.label}`} title={`${run.runId} · ${utcDateTime(run.logicalDate)} · ${style.label}`}>
         <span aria-hidden="true">{style.glyph}</span>
       </Link>
@@ -20,9 +22,26 @@ function RunHeader({ run }: { run: GridRun }) {
   );
 }
 
-/** Runs × tasks, newest run first; each cell is a button that opens its task instance. */
-export function DagGrid({ dagId, selectedTaskInstanceId }: { dagId: string; selectedTaskInstanceId: string | undefined }) {
+/** The day (YYYY-MM-DD, UTC) of a logical date, for the backfill dialog's date fields. */
+const day = (iso: string): string => new Date(iso).toISOString().slice(0, 10);
+
+/**
+ * Runs × tasks, newest run first; each cell is a button that opens its task instance. Run headers
+ * have checkboxes (shift-click selects a range); "Retry failed" hands the selected range to
+ * `onRetryFailed` (a backfill with reprocess "failed").
+ */
+export function DagGrid({
+  dagId,
+  selectedTaskInstanceId,
+  onRetryFailed,
+}: {
+  dagId: string;
+  selectedTaskInstanceId: string | undefined;
+  onRetryFailed?: (range: { from: string; to: string }) => void;
+}) {
   const grid = useDagGrid(dagId);
+  const [picked, setPicked] = useState<ReadonlySet<number>>(new Set());
+  const [anchor, setAnchor] = useState<number>();
   if (grid.isPending) return <p className="muted loading">Loading runs…</p>;
   if (grid.error)
     return (
@@ -41,8 +60,42 @@ export function DagGrid({ dagId, selectedTaskInstanceId }: { dagId: string; sele
       </div>
     );
 
+  const select = (index: number, e: MouseEvent<HTMLInputElement>): void => {
+    const id = runs[index]?.dagRunId;
+    if (id === undefined) return;
+    const next = new Set(picked);
+    const anchorIndex = anchor === undefined ? -1 : runs.findIndex((r) => r.dagRunId === anchor);
+    if (e.shiftKey && anchorIndex >= 0) {
+      const [lo, hi] = anchorIndex < index ? [anchorIndex, index] : [index, anchorIndex];
+      for (const r of runs.slice(lo, hi + 1)) next.add(r.dagRunId);
+    } else if (next.has(id)) next.delete(id);
+    else next.add(id);
+    setPicked(next);
+    setAnchor(id);
+  };
+  const chosen = runs.filter((r) => picked.has(r.dagRunId)).map((r) => r.logicalDate).sort();
+  const range = chosen.length > 0 ? { from: day(chosen[0]!), to: day(chosen.at(-1)!) } : undefined;
+
   return (
     <div className="card grid-card">
+      {range && (
+        <div className="grid-selection" role="region" aria-label="Selected runs">
+          <span className="small">
+            <strong>
+              {chosen.length} run{chosen.length === 1 ? "" : "s"}
+            </strong>{" "}
+            selected <span className="mono muted">{range.from === range.to ? range.from : `${range.from} → ${range.to}`}</span>
+          </span>
+          {onRetryFailed && (
+            <button type="button" className="button button-primary" onClick={() => onRetryFailed(range)}>
+              <span aria-hidden="true">↻ </span>Retry failed
+            </button>
+          )}
+          <button type="button" className="button button-ghost" onClick={() => setPicked(new Set())}>
+            Clear selection
+          </button>
+        </div>
+      )}
       <div className="grid-scroll">
         <table className="grid-table" aria-label={`Grid of ${dagId}`}>
           <thead>
@@ -50,8 +103,8 @@ export function DagGrid({ dagId, selectedTaskInstanceId }: { dagId: string; sele
               <th scope="col" className="grid-task-head">
                 Task <span className="muted small">/ run, newest first</span>
               </th>
-              {runs.map((run) => (
-                <RunHeader key={run.dagRunId} run={run} />
+              {runs.map((run, i) => (
+                <RunHeader key={run.dagRunId} run={run} selected={picked.has(run.dagRunId)} onSelect={(e) => select(i, e)} />
               ))}
             </tr>
           </thead>

@@ -1,4 +1,6 @@
 import { lazy, Suspense, useState } from "react";
+import { BackfillDialog, type BackfillPrefill } from "../backfill/BackfillDialog";
+import { BackfillsTable } from "../backfill/BackfillsTable";
 import { Link, navigate, useLocation, withSearch } from "../router";
 import { RunsTable } from "../runs/RunsTable";
 import { TaskInstancePanel } from "../taskInstances/TaskInstancePanel";
@@ -18,6 +20,7 @@ const TABS = [
   { id: "graph", label: "Graph" },
   { id: "gantt", label: "Gantt" },
   { id: "runs", label: "Runs" },
+  { id: "backfills", label: "Backfills" },
   { id: "code", label: "Code" },
 ] as const;
 type TabId = (typeof TABS)[number]["id"];
@@ -29,6 +32,7 @@ export function DagPage({ dagId }: { dagId: string }) {
   const list = useDagList();
   const importError = dag.data ? list.data?.importErrors.find((e) => e.fileloc === dag.data.fileloc) : undefined;
   const [triggering, setTriggering] = useState(false);
+  const [backfill, setBackfill] = useState<BackfillPrefill>();
   const tab: TabId = TABS.some((t) => t.id === search.get("tab")) ? (search.get("tab") as TabId) : "grid";
   const taskInstanceId = search.get("ti") ?? undefined;
   const selectedRun = search.get("run") ?? undefined;
@@ -63,6 +67,9 @@ export function DagPage({ dagId }: { dagId: string }) {
               </label>
             </>
           )}
+          <button type="button" className="button" onClick={() => setBackfill({})} disabled={!dag.data}>
+            <span aria-hidden="true">⟲ </span>Backfill
+          </button>
           <button type="button" className="button button-primary" onClick={() => setTriggering(true)} disabled={!dag.data}>
             <span aria-hidden="true">▶ </span>Trigger
           </button>
@@ -96,7 +103,7 @@ export function DagPage({ dagId }: { dagId: string }) {
 
       <div className={`dag-body ${taskInstanceId ? "with-panel" : ""}`}>
         <section role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`} className="tab-panel">
-          {tab === "grid" && <DagGrid dagId={dagId} selectedTaskInstanceId={taskInstanceId} />}
+          {tab === "grid" && <DagGrid dagId={dagId} selectedTaskInstanceId={taskInstanceId} onRetryFailed={(range) => setBackfill({ ...range, reprocess: "failed" })} />}
           {tab === "graph" && (
             <Suspense fallback={<p className="muted loading">Loading graph…</p>}>
               {dag.data && <DagGraph dag={dag.data} selectedRun={selectedRun} />}
@@ -104,11 +111,13 @@ export function DagPage({ dagId }: { dagId: string }) {
           )}
           {tab === "gantt" && dag.data && <DagGantt dag={dag.data} selectedRun={selectedRun} />}
           {tab === "runs" && <RunsTable dagId={dagId} />}
+          {tab === "backfills" && <BackfillsTable dagId={dagId} />}
           {tab === "code" && dag.data && <CodeView dag={dag.data} selectedRun={selectedRun} selectedVersion={search.get("version") ?? undefined} />}
         </section>
         {taskInstanceId && <TaskInstancePanel key={taskInstanceId} id={taskInstanceId} onClose={() => navigate(withSearch({ ti: undefined }))} />}
       </div>
 
+      {dag.data && <BackfillDialog dag={dag.data} open={backfill !== undefined} prefill={backfill ?? {}} onClose={() => setBackfill(undefined)} />}
       {dag.data && <TriggerDialog dag={dag.data} open={triggering} onClose={() => setTriggering(false)} />}
     </main>
   );
