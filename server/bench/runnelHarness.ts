@@ -22,6 +22,10 @@ export interface HarnessOptions {
   schedulerIntervalMs: number;
   /** Apply migrations on open (the first harness on a fresh database). */
   migrate: boolean;
+  /** The DAG folder to load (default BENCH_DAGS_FOLDER). */
+  dagsFolder?: string;
+  /** Runs after the DAGs are synced and before the scheduler and worker start (e.g. to pause a DAG). */
+  beforeStart?: (rt: Runtime) => Promise<void>;
 }
 
 export interface RunsOutcome {
@@ -41,7 +45,7 @@ export class RunnelHarness {
       {
         DATABASE_URL: o.databaseUrl,
         REDIS_URL: o.redisUrl,
-        RUNNEL_DAGS_FOLDER: BENCH_DAGS_FOLDER,
+        RUNNEL_DAGS_FOLDER: o.dagsFolder ?? BENCH_DAGS_FOLDER,
         RUNNEL_QUEUE_PREFIX: o.prefix,
         RUNNEL_LOG_LEVEL: "warn",
       },
@@ -51,6 +55,7 @@ export class RunnelHarness {
     try {
       const errors = rt.registry.importErrors();
       if (errors.length) throw new Error(`bench DAGs failed to load: ${errors.map((e) => `${e.fileloc}: ${e.message}`).join("; ")}`);
+      await o.beforeStart?.(rt);
       startScheduler(rt);
       const { worker } = startWorker(rt, { concurrency: o.concurrency });
       await worker.waitUntilReady();

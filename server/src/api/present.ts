@@ -1,6 +1,6 @@
 import type { SerializedDag } from "../dags/graph";
 import type { AttemptState } from "../sdk/states";
-import type { AttemptRow } from "../store/runQueries";
+import type { AttemptRow, TaskInstanceSensorColumns } from "../store/runQueries";
 import type { RunRow } from "../store/runs";
 import type { TaskInstanceRow } from "../store/taskInstances";
 import type { Attempt, GraphEdge, GraphNode, RunSummary, TaskInstanceSummary } from "./contract";
@@ -25,8 +25,8 @@ export function presentRun(r: RunRow): RunSummary {
   };
 }
 
-/** A task_instances row (with trigger rule and upstream) as the API shows it. */
-export function presentTaskInstance(t: TaskInstanceRow & { trigger_rule: TaskInstanceSummary["triggerRule"]; upstream_task_ids: string[] }): TaskInstanceSummary {
+/** A task_instances row (with trigger rule, upstream and the sensor columns) as the API shows it. */
+export function presentTaskInstance(t: TaskInstanceRow & TaskInstanceSensorColumns & { trigger_rule: TaskInstanceSummary["triggerRule"]; upstream_task_ids: string[] }): TaskInstanceSummary {
   return {
     id: t.id,
     dagRunId: t.dag_run_id,
@@ -42,6 +42,8 @@ export function presentTaskInstance(t: TaskInstanceRow & { trigger_rule: TaskIns
     startDate: iso(t.start_date),
     endDate: iso(t.end_date),
     nextTryAt: iso(t.next_try_at),
+    sensorStartedAt: iso(t.sensor_started_at),
+    sensorPokes: Number(t.sensor_pokes),
   };
 }
 

@@ -2,6 +2,17 @@ import type { RunState, RunType, TaskState } from "../sdk/states";
 import type { Db } from "./db";
 import type { RunRow } from "./runs";
 
+/**
+ * The sensor columns of a task_instances row (migration 0006): every task instance query that
+ * selects `*` returns them. Reset when a new try starts (see store/taskTries.claimTries).
+ */
+export interface TaskInstanceSensorColumns {
+  /** First poke of the current try, set by the first poke that reschedules; null otherwise. */
+  sensor_started_at: Date | null;
+  /** Pokes of the current try that rescheduled the sensor (store/sensorTries.rescheduleTry). */
+  sensor_pokes: number;
+}
+
 /** A keyset position in "newest logical date first" order. */
 export interface RunKey {
   logicalDate: Date;

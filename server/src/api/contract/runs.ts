@@ -52,8 +52,22 @@ export const TaskInstanceSummarySchema = z.object({
   queuedAt: isoString.nullable(),
   startDate: isoString.nullable(),
   endDate: isoString.nullable(),
-  /** When an up_for_retry task's next try is due. */
+  /**
+   * When the next try is due: an up_for_retry task's next retry, or an up_for_reschedule
+   * sensor's next poke ("next poke at"). null when nothing is scheduled.
+   */
   nextTryAt: isoString.nullable(),
+  /**
+   * A reschedule-mode sensor's first poke in the current try ("waiting since"; its timeout counts
+   * from it), set once a poke has found the condition unmet; null for other tasks and for a
+   * sensor whose first poke succeeded. Reset when a new try starts.
+   */
+  sensorStartedAt: isoString.nullable(),
+  /**
+   * Pokes of the current try that found the condition unmet (each one rescheduled the sensor);
+   * the poke that succeeds is not counted. 0 for other tasks.
+   */
+  sensorPokes: z.number().int(),
 });
 export type TaskInstanceSummary = z.infer<typeof TaskInstanceSummarySchema>;
 
