@@ -65,6 +65,9 @@ async function launchDate(deps: BackfillDeps, b: BackfillRow, loaded: LoadedDag,
   return (await existingRunsInRange(deps.db, b.dag_id, d.logicalDate, d.logicalDate)).get(d.logicalDate.getTime())?.id ?? null;
 }
 
+/** Most runs one backfill launches per scheduler tick. */
+export const LAUNCHES_PER_TICK = 25;
+
 /** One backfill under its advisory lock (another scheduler holding it skips it). */
 async function advanceOne(deps: BackfillDeps, trx: Knex.Transaction, id: number): Promise<AdvanceResult> {
   const none = { launched: 0, completed: 0 };
@@ -75,7 +78,9 @@ async function advanceOne(deps: BackfillDeps, trx: Knex.Transaction, id: number)
   const versionId = deps.dags.versionId(b.dag_id);
   let launched = 0;
   if (loaded && versionId !== undefined) {
-    const room = b.max_active_runs - (await countActiveBackfillRuns(trx, id));
+    // Capped per tick so a backfill with a large maxActiveRuns cannot hold up a tick (and with
+    // it the admission of fresh work) while it launches hundreds of runs one by one.
+    const room = Math.min(b.max_active_runs - (await countActiveBackfillRuns(trx, id)), LAUNCHES_PER_TICK);
     for (const d of room > 0 ? await pendingDates(trx, id, b.run_order, room) : []) {
       const dagRunId = await launchDate(deps, b, loaded, versionId, d);
       if (await markDateLaunched(trx, id, d.logicalDate, dagRunId)) launched++;

@@ -62,8 +62,6 @@ export class SchedulerLoop {
     const leader = await this.deps.leader.acquire();
     const dags = this.deps.registry;
     if (leader) await createDueRuns({ db: this.deps.db, dags, log: this.deps.log }, now);
-    // Every scheduler may advance backfills: each one is advanced under its own advisory lock.
-    await advanceBackfills({ db: this.deps.db, dags, dispatcher: this.deps.dispatcher, log: this.deps.log });
     const reconcileDue = leader && Date.now() - this.lastReconcile >= this.deps.reconcileIntervalMs;
     await admitReadyTasks(
       {
@@ -76,6 +74,9 @@ export class SchedulerLoop {
       },
       { sweepAll: reconcileDue },
     );
+    // After admission, so fresh work never waits for backfill runs being launched. Every
+    // scheduler may advance backfills: each one is advanced under its own advisory lock.
+    await advanceBackfills({ db: this.deps.db, dags, dispatcher: this.deps.dispatcher, log: this.deps.log });
     if (reconcileDue) {
       this.lastReconcile = Date.now();
       await reconcile({
