@@ -4,7 +4,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BACKFILL_ID, backfillCreated, backfillDetail, backfillList, backfillPlan } from "../fixtures/backfill";
 import { dagListFixture } from "../fixtures/dagList";
-import { failedTaskInstance, failedTaskLog, helloDetail, helloGrid, helloRun } from "../fixtures/dashboard";
+import { failedTaskInstance, failedTaskLog, helloDetail, helloGrid, helloRun, waitingSensorInstance } from "../fixtures/dashboard";
 import { WIDE_RUNS, WIDE_TASKS, wideDetail, wideGridPage } from "../fixtures/wideGrid";
 import { launchBrowser } from "../helpers/browser";
 import { REPO_ROOT, artifactPath } from "../helpers/paths";
@@ -62,6 +62,9 @@ beforeAll(async () => {
     [`/api/task-instances/${failed.id}/logs/stream`]: () =>
       new SseAnswer([{ event: "log", data: { id: 3, tryNumber: 2, ts: failed.attempts[1]!.endDate, level: "info", message: "streamed line after the page" } }]),
     "/api/events": () => new SseAnswer([]),
+    "/api/task-instances/9001": () => waitingSensorInstance(),
+    "/api/task-instances/9001/logs": () => ({ lines: [], lastId: 0, hasMore: false }),
+    "/api/task-instances/9001/logs/stream": () => new SseAnswer([]),
     "/api/dags/hello/backfills": (req) => {
       const body = req.body as { from: string; to: string; dryRun?: boolean };
       if (body.dryRun !== true) posts.push(req);
@@ -201,6 +204,13 @@ describe("dashboard against canned API answers", () => {
     await page.goto(`${site.baseUrl}/dags/hello?tab=code&run=2`);
     await page.getByText("the version run", { exact: false }).waitFor();
     await page.getByText("// version 1: the first draft").waitFor();
+  });
+
+  it("shows a waiting sensor's first poke, poke count and next poke", async () => {
+    await page.goto(`${site.baseUrl}/dags/hello?ti=9001`);
+    const status = page.getByRole("complementary", { name: "Task instance say_hello" }).getByRole("status");
+    await status.waitFor();
+    await expect(status.textContent()).resolves.toBe("Sensor waiting since 2024-01-08 00:00 UTC · 3 pokes so far · next poke at 2024-01-08 00:04 UTC");
   });
 
   it("shows a run page", async () => {

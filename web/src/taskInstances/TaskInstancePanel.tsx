@@ -102,6 +102,27 @@ function LogView({ id, tryNumber }: { id: string; tryNumber: number | undefined 
   );
 }
 
+/** "Waiting since … · next poke at …" for a sensor between pokes, "next try at …" for a retry. */
+function WaitingLine({ ti }: { ti: TaskInstanceDetail }) {
+  if (ti.state === "up_for_reschedule") {
+    return (
+      <p className="banner small" role="status">
+        Sensor waiting{ti.sensorStartedAt ? ` since ${utcDateTime(ti.sensorStartedAt)}` : ""}
+        {ti.sensorPokes ? ` · ${ti.sensorPokes} poke${ti.sensorPokes === 1 ? "" : "s"} so far` : ""}
+        {ti.nextTryAt ? ` · next poke at ${utcDateTime(ti.nextTryAt)}` : ""}
+      </p>
+    );
+  }
+  if (ti.state === "up_for_retry" && ti.nextTryAt) {
+    return (
+      <p className="banner small" role="status">
+        Next try at {utcDateTime(ti.nextTryAt)}
+      </p>
+    );
+  }
+  return null;
+}
+
 function Actions({ ti }: { ti: TaskInstanceDetail }) {
   const [pending, setPending] = useState<PendingAction>();
   const [downstream, setDownstream] = useState(false);
@@ -157,6 +178,7 @@ export function TaskInstancePanel({ id, onClose }: { id: string; onClose: () => 
       )}
       {ti.data && (
         <>
+          <WaitingLine ti={ti.data} />
           <Actions ti={ti.data} />
           <section aria-label="Attempts" className="panel-section">
             <h4 className="section-title">Attempts</h4>
