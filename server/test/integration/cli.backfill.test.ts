@@ -1,27 +1,17 @@
-import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEngineEnv, REPO_ROOT, RUNNEL_BIN, startEngine, type Engine, type EngineEnv } from "../helpers/engine";
+import { createEngineEnv, startEngine, type Engine, type EngineEnv } from "../helpers/engine";
+import { runRunnel } from "../helpers/cli";
 
-const run = promisify(execFile);
 const BACKFILL_DAGS = fileURLToPath(new URL("../fixtures/backfill_dags/", import.meta.url));
 
 let env: EngineEnv;
 let engine: Engine;
 let childEnv: NodeJS.ProcessEnv;
 
-async function runnel(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [RUNNEL_BIN, ...args], { cwd: REPO_ROOT, env: childEnv, timeout: 60_000 });
-    return { stdout, stderr, code: 0 };
-  } catch (err) {
-    const e = err as { stdout: string; stderr: string; code: number };
-    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
-  }
-}
+const runnel = (...args: string[]) => runRunnel(childEnv, ...args);
 
 beforeAll(async () => {
   env = await createEngineEnv("clibf", { dagsFolder: BACKFILL_DAGS });

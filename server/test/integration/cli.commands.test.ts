@@ -1,23 +1,13 @@
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildCli } from "../../src/cli/program";
-import { createEngineEnv, REPO_DAGS, REPO_ROOT, RUNNEL_BIN, type EngineEnv } from "../helpers/engine";
+import { createEngineEnv, REPO_DAGS, type EngineEnv } from "../helpers/engine";
+import { runRunnel } from "../helpers/cli";
 
-const run = promisify(execFile);
 
 let env: EngineEnv;
 let childEnv: NodeJS.ProcessEnv;
 
-async function runnel(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [RUNNEL_BIN, ...args], { cwd: REPO_ROOT, env: childEnv, timeout: 60_000 });
-    return { stdout, stderr, code: 0 };
-  } catch (err) {
-    const e = err as { stdout: string; stderr: string; code: number };
-    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
-  }
-}
+const runnel = (...args: string[]) => runRunnel(childEnv, ...args);
 
 beforeAll(async () => {
   env = await createEngineEnv("cli", { dagsFolder: REPO_DAGS });

@@ -1,12 +1,11 @@
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { createServer } from "node:net";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashToken, verifyPassword } from "../../src/api/auth/secrets";
 import { findUserByName } from "../../src/store/users";
 import { createEngineEnv, REPO_ROOT, RUNNEL_BIN, type EngineEnv } from "../helpers/engine";
+import { runRunnel } from "../helpers/cli";
 
-const run = promisify(execFile);
 
 let env: EngineEnv;
 let childEnv: NodeJS.ProcessEnv;
@@ -20,15 +19,7 @@ afterAll(async () => {
   await env?.drop();
 });
 
-async function runnel(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [RUNNEL_BIN, ...args], { cwd: REPO_ROOT, env: childEnv, timeout: 60_000 });
-    return { stdout, stderr, code: 0 };
-  } catch (err) {
-    const e = err as { stdout: string; stderr: string; code: number };
-    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
-  }
-}
+const runnel = (...args: string[]) => runRunnel(childEnv, ...args);
 
 async function freePort(): Promise<number> {
   const srv = createServer().listen(0, "127.0.0.1");
