@@ -1,9 +1,9 @@
-import type { Browser, Locator, Page } from "playwright-core";
+import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { launchBrowser } from "../helpers/browser";
 import { logIn } from "../helpers/login";
 import { artifactPath } from "../helpers/paths";
-import { startStack, type Stack } from "../helpers/stack";
+import type { Stack } from "../helpers/stack";
+import { openStackPage, type StackPage } from "../helpers/stackPage";
 
 // The real product on customer_analytics: a 7-day backfill through the dialog's dry-run preview,
 // its progress page and the grid; then one date made to fail and a "failed only" backfill that
@@ -12,24 +12,18 @@ const DATES = ["2024-02-01", "2024-02-02", "2024-02-03", "2024-02-04", "2024-02-
 const FAILED_DATE = "2024-02-03";
 const RUN_TIMEOUT = 240_000;
 
+let session: StackPage | undefined;
 let stack: Stack;
-let browser: Browser;
 let page: Page;
-const problems: string[] = [];
+let problems: string[] = [];
 
 beforeAll(async () => {
-  stack = await startStack();
-  browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  page.on("console", (msg) => {
-    if (msg.type() === "error" && /Content Security Policy|Refused to/i.test(msg.text())) problems.push(msg.text());
-  });
-  page.on("pageerror", (err) => problems.push(err.message));
+  session = await openStackPage();
+  ({ stack, page, problems } = session);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await stack?.stop();
+  await session?.close();
 });
 
 const grid = (): Locator => page.getByRole("table", { name: "Grid of customer_analytics" });

@@ -1,32 +1,26 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { launchBrowser } from "../helpers/browser";
 import { logIn } from "../helpers/login";
 import { artifactPath } from "../helpers/paths";
-import { startStack, type Stack } from "../helpers/stack";
+import type { Stack } from "../helpers/stack";
+import { openStackPage, type StackPage } from "../helpers/stackPage";
 
 // The real product: `runnel start` on a fresh database, serving e2e/dags/ (the example DAGs and
 // retry_until_marker, whose first task fails until a marker file exists in the stack's scratch folder).
+let session: StackPage | undefined;
 let stack: Stack;
-let browser: Browser;
 let page: Page;
-const problems: string[] = [];
+let problems: string[] = [];
 
 beforeAll(async () => {
-  stack = await startStack();
-  browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  page.on("console", (msg) => {
-    if (msg.type() === "error" && /Content Security Policy|Refused to/i.test(msg.text())) problems.push(msg.text());
-  });
-  page.on("pageerror", (err) => problems.push(err.message));
+  session = await openStackPage();
+  ({ stack, page, problems } = session);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await stack?.stop();
+  await session?.close();
 });
 
 it("logs in and lists the example DAGs", async () => {
