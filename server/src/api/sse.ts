@@ -57,3 +57,14 @@ export function pollWhileOpen(stream: SseStream, everyMs: number, tick: () => Pr
     clearTimeout(timer);
   };
 }
+
+/**
+ * Opens an SSE answer and runs `tick(stream)` every `everyMs` until the client disconnects:
+ * the shape of every Runnel stream (state changes, log lines), which poll Postgres so they
+ * work whichever process made the change.
+ */
+export function openPollingSse(req: Request, res: Response, everyMs: number, tick: (stream: SseStream) => Promise<void>, onError: (err: unknown) => void): void {
+  let stop = () => {};
+  const stream = openSse(req, res, () => stop());
+  stop = pollWhileOpen(stream, everyMs, () => tick(stream), onError);
+}

@@ -3,7 +3,7 @@ import type { Runtime } from "../../runtime/runtime";
 import { changesSince } from "../../store/runQueries";
 import { EventsQuerySchema, SSE_EVENTS, type RunEvent, type TaskEvent } from "../contract";
 import { parseWith } from "../http";
-import { openSse, pollWhileOpen } from "../sse";
+import { openPollingSse } from "../sse";
 
 /**
  * Rows committed late can carry an `updated_at` older than the last poll (a transaction's
@@ -21,12 +21,11 @@ async function streamEvents(rt: Runtime, req: Request, res: Response): Promise<v
     sent.set(key, { sig, at });
     return true;
   };
-  let stop = () => {};
-  const stream = openSse(req, res, () => stop());
-  stop = pollWhileOpen(
-    stream,
+  openPollingSse(
+    req,
+    res,
     500,
-    async () => {
+    async (stream) => {
       const { runs, tasks, now } = await changesSince(rt.db, new Date(since.getTime() - LOOKBACK_MS));
       for (const r of runs) {
         if ((q.dagId && r.dag_id !== q.dagId) || (q.dagRunId && r.id !== q.dagRunId)) continue;

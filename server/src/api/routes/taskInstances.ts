@@ -10,7 +10,7 @@ import { LogQuerySchema, LogStreamQuerySchema, MarkRequestSchema, SSE_EVENTS, ty
 import { HttpError, idParam, parseWith } from "../http";
 import { presentAttempt, presentTaskInstance } from "../present";
 import { recordAction } from "../recordAction";
-import { openSse, pollWhileOpen } from "../sse";
+import { openPollingSse } from "../sse";
 
 const presentLine = (l: StoredLogLine): LogLine => ({ id: l.id, tryNumber: l.try_number, ts: l.ts.toISOString(), level: l.level, message: l.message });
 
@@ -39,12 +39,11 @@ async function streamLogs(rt: Runtime, id: number, req: Request, res: Response):
   const q = parseWith(LogStreamQuerySchema, req.query, "query");
   await mustGetTi(rt, id);
   let afterId = q.afterId ?? 0;
-  let stop = () => {};
-  const stream = openSse(req, res, () => stop());
-  stop = pollWhileOpen(
-    stream,
+  openPollingSse(
+    req,
+    res,
     500,
-    async () => {
+    async (stream) => {
       for (const line of await readLogLines(rt.db, id, { tryNumber: q.try, afterId, limit: 1000 })) {
         stream.send(SSE_EVENTS.log, presentLine(line), line.id);
         afterId = line.id;
