@@ -92,8 +92,26 @@ export default defineDag(
       run: customerAlerts,
     });
 
+    const metricsChecked = dag.check("check_customer_metrics", {
+      needs: { metrics },
+      doc: "Gates the day: customer_metrics has rows and no null customer ids (fails without retrying otherwise).",
+      dataset: "warehouse.customer_metrics",
+      severity: "error",
+      expect: [
+        { kind: "rowCount", min: 1 },
+        { kind: "nullRatio", column: "customer_id", max: 0 },
+      ],
+    });
+    dag.check("watch_customer_metrics_volume", {
+      needs: { metrics },
+      doc: "Warns when today's customer_metrics row count is more than 3 stddev from the trailing 14 partitions.",
+      dataset: "warehouse.customer_metrics",
+      severity: "warn",
+      expect: [{ kind: "volumeAnomaly", window: 14, k: 3 }],
+    });
+
     dag.task("data_quality", {
-      needs: { metrics, alerts },
+      needs: { metrics, alerts, metricsChecked },
       doc: "Checks today's partitions (row counts, null keys, agreement with upstream outputs); fails without retrying when one fails.",
       inputs: ["warehouse.raw_orders", "warehouse.customer_metrics", "warehouse.customer_alerts"],
       outputs: ["warehouse.data_quality"],

@@ -98,7 +98,7 @@ it(
     await grid().waitFor();
     for (const d of DATES) await grid().getByRole("button", { name: `data_quality on ${d}: success` }).waitFor({ timeout: 30_000 });
     for (const task of await taskIds()) {
-      for (const d of DATES) expect(await grid().getByRole("button", { name: `${task} on ${d}: success` }).count(), `${task} on ${d}`).toBe(1);
+      for (const d of DATES) expect(await grid().getByRole("button", { name: `${task} on ${d}: success`, exact: true }).count(), `${task} on ${d}`).toBe(1);
     }
     await page.screenshot({ path: artifactPath("backfill-grid.png"), fullPage: true });
   },

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { Runtime } from "../runtime/runtime";
+import { countOpenByDag } from "../store/deadLetterActions";
 import { authenticate } from "./auth/authenticate";
 import { errorHandler } from "./http";
 import { buildOpenApiDocument } from "./openapi";
@@ -9,6 +10,7 @@ import { auditRouter } from "./routes/audit";
 import { backfillsRouter } from "./routes/backfills";
 import { authRouter } from "./routes/auth";
 import { dagsRouter } from "./routes/dags";
+import { deadLettersRouter } from "./routes/deadLetters";
 import { eventsRouter } from "./routes/events";
 import { runsRouter } from "./routes/runs";
 import { taskInstancesRouter } from "./routes/taskInstances";
@@ -41,7 +43,7 @@ function apiRouter(rt: Runtime): express.Router {
   api.use(authenticate(rt.db));
   const openApi = buildOpenApiDocument();
   api.get("/openapi.json", (_req, res) => void res.json(openApi));
-  for (const router of [dagsRouter(rt), runsRouter(rt), taskInstancesRouter(rt), eventsRouter(rt), auditRouter(rt), usersRouter(rt), tokensRouter(rt), backfillsRouter(rt)]) api.use(router);
+  for (const router of [dagsRouter(rt), runsRouter(rt), taskInstancesRouter(rt), eventsRouter(rt), auditRouter(rt), usersRouter(rt), tokensRouter(rt), backfillsRouter(rt), deadLettersRouter(rt)]) api.use(router);
   api.use((_req, res) => {
     res.status(404).json({ error: { code: "not_found", message: "no such endpoint" } });
   });
@@ -69,6 +71,13 @@ export function createApp(rt: Runtime): express.Express {
       for (const [state, n] of Object.entries(counts)) rt.metrics.queueDepth.set({ state }, n);
     } catch {
       // Redis down: serve the other metrics anyway.
+    }
+    try {
+      const open = await countOpenByDag(rt.db);
+      rt.metrics.openDeadLetters.reset();
+      for (const [dagId, n] of open) rt.metrics.openDeadLetters.set({ dag_id: dagId }, n);
+    } catch {
+      // Postgres down: likewise.
     }
     res.setHeader("Content-Type", rt.metrics.registry.contentType);
     res.send(await rt.metrics.registry.metrics());

@@ -16,3 +16,4 @@ export * from "./contract/audit";
 export * from "./contract/events";
 export * from "./contract/users";
 export * from "./contract/backfills";
+export * from "./contract/deadLetters";

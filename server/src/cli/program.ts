@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { loadConfig } from "../config/config";
 import { migrateLatest, createDb } from "../store/db";
 import { backfillCommand } from "./backfillCommands";
+import { dlqCommand } from "./dlqCommands";
 import { listDags, pauseDag, printIntervals, triggerDag } from "./dagCommands";
 import { runApi, runScheduler, runStart, runWorker } from "./serve";
 import { createTokenCommand, createUserCommand } from "./userCommands";
@@ -95,6 +96,8 @@ export function buildCli(): Command {
     .action(async (dagId: string, o: Parameters<typeof backfillCommand>[1]) => {
       process.exitCode = await backfillCommand(dagId, o);
     });
+
+  dlqCommand(program);
 
   const users = program.command("users").description("manage dashboard and API users");
   users

@@ -17,6 +17,7 @@ import { insertLogLines } from "../store/taskLogs";
 import { AttemptLog, captureConsole, withAttemptLog } from "./attemptLog";
 import type { Dispatcher } from "./dispatcher";
 import { retryPolicyOf, settleFailure, settleLostTry, type SettleDeps } from "./settleFailure";
+import { runCheck } from "./runCheck";
 import { createTaskIo } from "./taskIo";
 import type { Warehouse } from "./warehouse";
 
@@ -184,11 +185,15 @@ export class TryRunner {
     try {
       const run = () => spec.run(ctx as TaskContext<never, never>);
       const sensor = task.sensor;
-      const body = !sensor
-        ? run
-        : sensor.mode === "reschedule"
-          ? () => pokeOnce(sensor, run, { pokesDone: claim.sensorPokes, startedAt: claim.sensorStartedAt ?? claim.startDate }, log)
-          : () => pokeUntilTrue(sensor, run, log, controller.signal);
+      const check = spec.check;
+      const at = { db: this.deps.db, dagRunId: claim.dagRunId, taskInstanceId: claim.id, tryNumber: claim.tryNumber };
+      const body = check
+        ? () => runCheck(check, ctx, at)
+        : !sensor
+          ? run
+          : sensor.mode === "reschedule"
+            ? () => pokeOnce(sensor, run, { pokesDone: claim.sensorPokes, startedAt: claim.sensorStartedAt ?? claim.startDate }, log)
+            : () => pokeUntilTrue(sensor, run, log, controller.signal);
       return await Promise.race([withAttemptLog(log, () => Promise.resolve().then(body)), timeout]);
     } finally {
       if (timer) clearTimeout(timer);

@@ -3,6 +3,7 @@ import { NonRetryableError } from "../sdk/errors";
 import type { z } from "zod";
 import type { TaskContext, TaskLogger, ValidateOptions } from "../sdk/types";
 import type { Db } from "../store/db";
+import { discardedKeys, markReplayed, pendingReplays, requeueReplay } from "../store/deadLetterActions";
 import { insertRecordDeadLetters, type RecordDeadLetterInput } from "../store/deadLetters";
 import { recordDatasetEvent } from "../store/lineage";
 import { overwriteFile } from "./files";
@@ -86,15 +87,28 @@ async function validateRecords<T>(
   const { db, ti, log } = deps;
   const valid: T[] = [];
   const invalid: RecordDeadLetterInput[] = [];
-  for (const record of records) {
+  let invalidCount = 0;
+  const { inputs, replays } = await applyReplays(db, ti, records, options.key);
+  const dropped = await discardedKeys(db, ti.dagId, ti.taskId, ti.partition);
+  for (const { record, replayId } of inputs) {
     const parsed = schema.safeParse(record);
     if (parsed.success) {
       valid.push(parsed.data);
+      if (replayId !== null) await markReplayed(db, replayId, { dagRunId: ti.dagRunId, tryNumber: ti.tryNumber });
       continue;
     }
     const issues = parsed.error.issues;
-    invalid.push(deadLetterRow(ti, record, describeIssues(issues), issues, recordKeyOf(options.key, record)));
+    if (replayId !== null) {
+      await requeueReplay(db, replayId, describeIssues(issues), issues, { dagRunId: ti.dagRunId, tryNumber: ti.tryNumber });
+      invalidCount++;
+      continue;
+    }
+    const key = recordKeyOf(options.key, record);
+    // A discarded letter's record that is still invalid is dropped, not queued again.
+    if (key !== null && dropped.has(key)) continue;
+    invalid.push(deadLetterRow(ti, record, describeIssues(issues), issues, key));
   }
+  if (replays > 0) log.info(`validate: ${replays} replayed dead letters substituted for their records`);
   if (invalid.length > 0) {
     const stored = await insertRecordDeadLetters(db, invalid);
     log.warn(`validate: ${invalid.length} of ${records.length} records invalid, sent to the dead-letter queue`, {
@@ -104,13 +118,39 @@ async function validateRecords<T>(
   }
   const max = options.maxInvalidRatio;
   if (max !== undefined && records.length > 0) {
-    const ratio = invalid.length / records.length;
+    const ratio = (invalid.length + invalidCount) / records.length;
     if (ratio > max) {
       // The same input fails the same way on every try: retrying cannot help.
-      throw new NonRetryableError(`quality gate: ${invalid.length} of ${records.length} records invalid (${round(ratio)} > ${max})`);
+      throw new NonRetryableError(`quality gate: ${invalid.length + invalidCount} of ${records.length} records invalid (${round(ratio)} > ${max})`);
     }
   }
   return valid;
+}
+
+/**
+ * Substitutes each replay_pending dead letter of this task and partition for the input record
+ * with the same key (its edited payload); letters whose key matches no input record (or that
+ * have no key) are appended, so a replay is never lost. Each input remembers the letter it came from.
+ */
+async function applyReplays<T>(
+  db: Db,
+  ti: TaskIoInstance,
+  records: readonly unknown[],
+  key: ValidateOptions<T>["key"],
+): Promise<{ inputs: Array<{ record: unknown; replayId: number | null }>; replays: number }> {
+  const pending = await pendingReplays(db, ti.dagId, ti.taskId, ti.partition);
+  if (pending.length === 0) return { inputs: records.map((record) => ({ record, replayId: null })), replays: 0 };
+  const byKey = new Map(pending.filter((p) => p.recordKey !== null).map((p) => [p.recordKey!, p]));
+  const used = new Set<number>();
+  const inputs = records.map((record) => {
+    const k = recordKeyOf(key, record);
+    const letter = k === null ? undefined : byKey.get(k);
+    if (!letter || used.has(letter.id)) return { record, replayId: null };
+    used.add(letter.id);
+    return { record: letter.payload, replayId: letter.id };
+  });
+  for (const letter of pending) if (!used.has(letter.id)) inputs.push({ record: letter.payload, replayId: letter.id });
+  return { inputs, replays: pending.length };
 }
 
 function deadLetterRow(ti: TaskIoInstance, payload: unknown, error: string, issues: unknown, recordKey: string | null): RecordDeadLetterInput {

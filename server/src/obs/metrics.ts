@@ -8,6 +8,8 @@ export interface RunnelMetrics {
   taskFinished: Counter<"dag_id" | "state">;
   runFinished: Counter<"dag_id" | "state">;
   queueDepth: Gauge<"state">;
+  /** Dead letters in status open, per DAG (refreshed on each scrape). */
+  openDeadLetters: Gauge<"dag_id">;
 }
 
 const SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
@@ -35,5 +37,6 @@ export function createMetrics(): RunnelMetrics {
     taskFinished: new Counter({ name: "runnel_task_tries_total", help: "Task tries finished, by state", labelNames: ["dag_id", "state"], registers: [registry] }),
     runFinished: new Counter({ name: "runnel_runs_total", help: "Runs finished, by state", labelNames: ["dag_id", "state"], registers: [registry] }),
     queueDepth: new Gauge({ name: "runnel_queue_depth", help: "BullMQ jobs by state", labelNames: ["state"], registers: [registry] }),
+    openDeadLetters: new Gauge({ name: "runnel_dead_letters_open", help: "Open dead letters by DAG", labelNames: ["dag_id"], registers: [registry] }),
   };
 }

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { expectationName, type CheckDefinition, type CheckOptions, type CheckOutput, type CheckSeverity, CHECK_SEVERITIES } from "./checks";
 import type { TriggerRule } from "./states";
 import type {
   DagOptions,
@@ -25,6 +26,12 @@ export interface SensorSpec {
   exponentialBackoff: boolean;
 }
 
+/** A check task's definition with its defaults filled in (filled for `dag.check` tasks only). */
+export interface CheckSpec extends CheckDefinition {
+  partitionColumn: string;
+  severity: CheckSeverity;
+}
+
 /** One task as the engine sees it: static facts plus the function to run. */
 export interface TaskSpec {
   id: string;
@@ -38,6 +45,8 @@ export interface TaskSpec {
   outputs: readonly string[];
   doc?: string;
   sensor?: SensorSpec;
+  /** Set for `dag.check` tasks: the engine evaluates it instead of calling `run`. */
+  check?: CheckSpec;
   /** The task body (for a sensor: its poke). */
   run: (ctx: TaskContext<never, never>) => unknown;
 }
@@ -57,6 +66,13 @@ export interface DagBuilder<P> {
   task<O extends TaskOutput, N extends Needs = Record<never, never>>(id: string, options: TaskOptions<N, O, P>): TaskHandle<Awaited<O>>;
   /** Adds a sensor: a task that pokes until `poke` returns something other than false. */
   sensor<O extends TaskOutput = true, N extends Needs = Record<never, never>>(id: string, options: SensorOptions<N, O, P>): TaskHandle<Exclude<Awaited<O>, false>>;
+  /**
+   * Adds a data-quality check: a task that reads partition `ctx.partition` of `dataset` and
+   * evaluates `expect`. Results are stored per run, task and partition (`check_results`). With
+   * severity "error" (default) a failed expectation fails the task without retrying; with "warn"
+   * the task succeeds and the failures are logged. Throws at load time on an empty `expect`.
+   */
+  check<N extends Needs = Record<never, never>>(id: string, options: CheckOptions<N>): TaskHandle<CheckOutput>;
 }
 
 /**
@@ -80,6 +96,7 @@ export function defineDag<PS extends z.ZodType = z.ZodType<Record<string, never>
     opts: { needs?: Needs; triggerRule?: TriggerRule; inputs?: readonly string[]; outputs?: readonly string[]; doc?: string } & TaskDefaults,
     run: TaskSpec["run"],
     sensor?: SensorSpec,
+    check?: CheckSpec,
   ): TaskHandle<never> {
     if (typeof id !== "string" || !ID_PATTERN.test(id)) {
       throw new Error(`DAG ${dagId}: invalid task id ${JSON.stringify(id)} (letters, digits, _ . - only)`);
@@ -107,6 +124,7 @@ export function defineDag<PS extends z.ZodType = z.ZodType<Record<string, never>
       outputs: [...(opts.outputs ?? [])],
       doc: opts.doc,
       sensor,
+      check,
       run,
     });
     return { dagId, taskId: id };
@@ -125,6 +143,24 @@ export function defineDag<PS extends z.ZodType = z.ZodType<Record<string, never>
         exponentialBackoff: opts.exponentialBackoff ?? false,
       };
       return addTask(id, "sensor", opts, opts.poke as TaskSpec["run"], sensor);
+    },
+    check(id, opts) {
+      if (!Array.isArray(opts.expect) || opts.expect.length === 0) throw new Error(`DAG ${dagId}: check "${id}" has no expectations`);
+      const names = opts.expect.map(expectationName);
+      const twice = names.find((n, i) => names.indexOf(n) !== i);
+      if (twice) throw new Error(`DAG ${dagId}: check "${id}" has two expectations named "${twice}"; give one a name`);
+      const severity = opts.severity ?? "error";
+      if (!CHECK_SEVERITIES.includes(severity)) throw new Error(`DAG ${dagId}: check "${id}" severity must be "error" or "warn"`);
+      const check: CheckSpec = {
+        dataset: opts.dataset,
+        partitionColumn: opts.partitionColumn ?? "ds",
+        expect: [...opts.expect],
+        severity,
+      };
+      const run = () => {
+        throw new Error(`check "${id}" is evaluated by the engine, not called`);
+      };
+      return addTask(id, "task", { ...opts, inputs: [opts.dataset] }, run, undefined, check);
     },
   };
   build(builder);

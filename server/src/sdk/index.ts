@@ -10,3 +10,6 @@ export { parseDuration } from "./duration";
 export type { Duration } from "./duration";
 export type * from "./types";
 export { TriggerRule } from "./states";
+export { CheckSeverity, expectationName } from "./checks";
+export type { CheckDefinition, CheckOptions, CheckOutput, Expectation, ExpectationKind } from "./checks";
+export type { CheckSpec } from "./defineDag";

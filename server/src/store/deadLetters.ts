@@ -87,6 +87,10 @@ export async function insertRecordDeadLetters(
     for (const scope of scopes) await trx.raw("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", [scope]);
     const result = await trx.raw<{ rows: Array<{ id: number; updated: boolean }> }>(UPSERT_RECORDS_SQL, [JSON.stringify(incoming)]);
     const updated = result.rows.filter((r) => r.updated).length;
+    const created = result.rows.filter((r) => !r.updated).map((r) => Number(r.id));
+    if (created.length > 0) {
+      await trx.raw("INSERT INTO dead_letter_history (dead_letter_id, event, actor) SELECT unnest(?::bigint[]), 'created', 'task'", [created]);
+    }
     return { ids: result.rows.map((r) => Number(r.id)).sort((a, b) => a - b), inserted: result.rows.length - updated, updated };
   });
 }
@@ -157,7 +161,8 @@ const UPSERT_RECORDS_SQL = `
   UNION ALL
   SELECT id, false AS updated FROM inserted`;
 
-interface DeadLetterRow {
+/** A dead_letters row. */
+export interface DeadLetterRow {
   id: number;
   kind: DeadLetterKind;
   status: DeadLetterStatus;
@@ -185,7 +190,12 @@ export async function listDeadLetters(db: Db, filter: DeadLetterFilter = {}): Pr
   if (filter.kind !== undefined) query.where("kind", filter.kind);
   if (filter.dagRunId !== undefined) query.where("dag_run_id", filter.dagRunId);
   const rows = (await query) as DeadLetterRow[];
-  return rows.map((r) => ({
+  return rows.map(toDeadLetter);
+}
+
+/** A dead_letters row as the store shows it. */
+export function toDeadLetter(r: DeadLetterRow): DeadLetter {
+  return {
     id: Number(r.id),
     kind: r.kind,
     status: r.status,
@@ -202,5 +212,5 @@ export async function listDeadLetters(db: Db, filter: DeadLetterFilter = {}): Pr
     attempts: r.attempts,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
-  }));
+  };
 }

@@ -37,7 +37,14 @@ describe("the example DAGs", () => {
     expect(await waitForRunEnd(env.db, runId, 60_000)).toBe("success");
     const states = await taskStates(env.db, runId);
     expect(Object.values(states).every((s) => s === "success")).toBe(true);
-    expect(Object.keys(states)).toHaveLength(9);
+    expect(Object.keys(states)).toHaveLength(11);
+    const checks = await env.db("check_results").where({ dag_run_id: runId }).orderBy(["task_id", "expectation"]).select("task_id", "expectation", "passed", "severity");
+    expect(checks).toEqual([
+      { task_id: "check_customer_metrics", expectation: "nullRatio(customer_id)", passed: true, severity: "error" },
+      { task_id: "check_customer_metrics", expectation: "rowCount", passed: true, severity: "error" },
+      // A first run has no trailing partitions: the volume check passes as "insufficient history".
+      { task_id: "watch_customer_metrics_volume", expectation: "volumeAnomaly", passed: true, severity: "warn" },
+    ]);
     const metrics = await partitionFacts("customer_metrics", "2024-03-01");
     expect(metrics.count).toBeGreaterThan(0);
     const nulls = await env.db.raw("SELECT count(*)::int AS n FROM warehouse.customer_metrics WHERE ds::text = '2024-03-01' AND (customer_id IS NULL OR revenue IS NULL)");

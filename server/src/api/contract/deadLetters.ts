@@ -1,0 +1,82 @@
+/** API contract: dead letters. See ../contract.ts. */
+import { z } from "zod";
+import { DeadLetterKind, DeadLetterStatus } from "../../sdk/states";
+import { TaskRefSchema } from "./actions";
+import { cursorInput, dateInput, isoString, limitInput } from "./fields";
+
+/** A dead letter's status: open -> replay_pending -> replayed (or back to open), or discarded. */
+export const DeadLetterStatusSchema = z.enum(Object.values(DeadLetterStatus));
+/** `record` (an invalid record from ctx.validate/ctx.deadLetter) or `task` (a task that exhausted its retries). */
+export const DeadLetterKindSchema = z.enum(Object.values(DeadLetterKind));
+
+/** The filter shared by the list (query) and bulk actions (body). */
+export const DeadLetterFilterSchema = z.object({
+  dagId: z.string().min(1).optional(),
+  taskId: z.string().min(1).optional(),
+  partition: z.string().min(1).optional(),
+  status: DeadLetterStatusSchema.optional(),
+  kind: DeadLetterKindSchema.optional(),
+  /** Case-insensitive substring of the error text. */
+  q: z.string().max(200).optional(),
+  /** Only letters created before this date. */
+  olderThan: dateInput.optional(),
+});
+export type DeadLetterFilter = z.infer<typeof DeadLetterFilterSchema>;
+
+/** Query of `GET /api/dead-letters`. */
+export const DeadLetterListQuerySchema = DeadLetterFilterSchema.extend({ limit: limitInput(50, 500), cursor: cursorInput.optional() });
+
+/** A dead letter in a list. `payload` is JSON data: render it as text, never as HTML. */
+export const DeadLetterSchema = z.object({
+  id: z.number().int(),
+  kind: DeadLetterKindSchema,
+  status: DeadLetterStatusSchema,
+  dagId: z.string(),
+  taskId: z.string(),
+  taskInstanceId: z.number().int().nullable(),
+  dagRunId: z.number().int().nullable(),
+  tryNumber: z.number().int().nullable(),
+  partition: z.string().nullable(),
+  recordKey: z.string().nullable(),
+  payload: z.unknown(),
+  error: z.string(),
+  attempts: z.number().int(),
+  createdAt: isoString,
+  updatedAt: isoString,
+});
+export type DeadLetter = z.infer<typeof DeadLetterSchema>;
+
+export const DeadLetterListResponseSchema = z.object({ deadLetters: z.array(DeadLetterSchema), nextCursor: z.string().nullable() });
+export type DeadLetterListResponse = z.infer<typeof DeadLetterListResponseSchema>;
+
+/** One history entry: created, edited (details.before), replay_requested, replayed, requeued, discarded (details.reason). */
+export const DeadLetterHistoryEntrySchema = z.object({ event: z.string(), actor: z.string(), details: z.unknown(), at: isoString });
+
+/** `GET /api/dead-letters/:id`: the letter with its zod issues and history. */
+export const DeadLetterDetailSchema = DeadLetterSchema.extend({ issues: z.unknown(), history: z.array(DeadLetterHistoryEntrySchema) });
+export type DeadLetterDetail = z.infer<typeof DeadLetterDetailSchema>;
+
+/** `GET /api/dead-letters/counts`: letters per DAG, task, kind and status (default: open only; `status=all` for every status). */
+export const DeadLetterCountsQuerySchema = z.object({ status: z.union([DeadLetterStatusSchema, z.literal("all")]).default("open") });
+export const DeadLetterCountsResponseSchema = z.object({
+  counts: z.array(z.object({ dagId: z.string(), taskId: z.string(), kind: DeadLetterKindSchema, status: DeadLetterStatusSchema, count: z.number().int() })),
+});
+export type DeadLetterCountsResponse = z.infer<typeof DeadLetterCountsResponseSchema>;
+
+/** Body of `PATCH /api/dead-letters/:id`: the new payload (only an open record letter can be edited). */
+export const DeadLetterEditRequestSchema = z.object({ payload: z.unknown().refine((v) => v !== undefined, { message: "payload is required" }) });
+
+/** Body of replay: `dryRun` answers the task instances that would be cleared and changes nothing. */
+export const DeadLetterReplayRequestSchema = z.object({ dryRun: z.boolean().default(false) });
+/** Body of discard. */
+export const DeadLetterDiscardRequestSchema = z.object({ reason: z.string().min(1).max(1000) });
+
+/** Answer of a replay or discard, one per letter. `cleared`: task instances cleared (or, dry, that would be). */
+export const DeadLetterActionResultSchema = z.object({ id: z.number().int(), ok: z.boolean(), message: z.string().nullable(), cleared: z.array(TaskRefSchema) });
+export const DeadLetterActionResponseSchema = z.object({ dryRun: z.boolean(), results: z.array(DeadLetterActionResultSchema) });
+export type DeadLetterActionResponse = z.infer<typeof DeadLetterActionResponseSchema>;
+
+/** Body of `POST /api/dead-letters/bulk`: every letter matching `filter` (at most 1000). `reason` is required to discard. */
+export const DeadLetterBulkRequestSchema = z
+  .object({ filter: DeadLetterFilterSchema, action: z.enum(["replay", "discard"]), reason: z.string().min(1).max(1000).optional(), dryRun: z.boolean().default(false) })
+  .refine((b) => b.action !== "discard" || b.reason !== undefined, { message: "reason is required to discard", path: ["reason"] });
