@@ -1,12 +1,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { findFreePort } from "../../src/infra/freePort";
-import { findOnPath, startPrivateRedis, type PrivateRedis } from "../../src/infra/privateRedis";
+import { startFlushableRedis, type FlushableRedis } from "../helpers/flushableRedis";
 import { attemptsOf, createEngineEnv, REPO_ROOT, RUNNEL_BIN, startEngine, taskStates, trigger, waitFor, waitForRunEnd, type Engine, type EngineEnv } from "../helpers/engine";
 
 const safe = (runId: string) => runId.replace(/[^A-Za-z0-9_-]/g, "_");
@@ -25,17 +22,12 @@ async function runIdOf(env: EngineEnv, dagRunId: number): Promise<string> {
 }
 
 describe("nothing is lost when Redis is flushed mid-run", () => {
-  let redis: PrivateRedis;
-  let redisDir: string;
+  let redis: FlushableRedis;
   let env: EngineEnv;
   let engine: Engine;
 
   beforeAll(async () => {
-    const binary = await findOnPath("redis-server");
-    if (!binary) throw new Error("redis-server is not on PATH");
-    redisDir = await mkdtemp(join(tmpdir(), "runnel-flush-redis-"));
-    // A private Redis: FLUSHALL must not touch the Redis other test files share.
-    redis = await startPrivateRedis({ binary, dir: redisDir, preferredPort: await findFreePort(46379), log: () => undefined });
+    redis = await startFlushableRedis("flush", 46379);
     env = await createEngineEnv("flush", { redisUrl: redis.url, reconcileIntervalMs: 300 });
     engine = await startEngine(env.config);
   });
@@ -44,7 +36,6 @@ describe("nothing is lost when Redis is flushed mid-run", () => {
     await engine?.close();
     await env?.drop();
     await redis?.stop();
-    await rm(redisDir, { recursive: true, force: true });
   });
 
   it("completes the run, and no finished task runs again", async () => {

@@ -1,14 +1,11 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findFreePort } from "../../src/infra/freePort";
-import { findOnPath, startPrivateRedis, type PrivateRedis } from "../../src/infra/privateRedis";
+import { startFlushableRedis, type FlushableRedis } from "../helpers/flushableRedis";
 import { recordDatasetEvent } from "../../src/store/lineage";
 import { attemptsOf, createEngineEnv, startEngine, taskStates, trigger, waitFor, waitForRunEnd, type Engine, type EngineEnv } from "../helpers/engine";
 
@@ -142,16 +139,12 @@ describe("reschedule-mode sensors on 2 worker slots", () => {
 });
 
 describe("a rescheduled sensor survives a Redis flush", () => {
-  let redis: PrivateRedis;
-  let redisDir: string;
+  let redis: FlushableRedis;
   let env: EngineEnv;
   let engine: Engine;
 
   beforeAll(async () => {
-    const binary = await findOnPath("redis-server");
-    if (!binary) throw new Error("redis-server is not on PATH");
-    redisDir = await mkdtemp(join(tmpdir(), "runnel-sensor-redis-"));
-    redis = await startPrivateRedis({ binary, dir: redisDir, preferredPort: await findFreePort(46479), log: () => undefined });
+    redis = await startFlushableRedis("sensorflush", 46479);
     env = await createEngineEnv("sensorflush", { redisUrl: redis.url, reconcileIntervalMs: 300, dagsFolder: SENSOR_DAGS });
     engine = await startEngine(env.config);
   });
@@ -159,7 +152,6 @@ describe("a rescheduled sensor survives a Redis flush", () => {
     await engine?.close();
     await env?.drop();
     await redis?.stop();
-    await rm(redisDir, { recursive: true, force: true });
   });
 
   it("the reconciler restores the delayed poke from next_try_at, same try", async () => {
