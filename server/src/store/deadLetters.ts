@@ -18,21 +18,11 @@ export interface RecordDeadLetterInput {
   issues: unknown;
 }
 
-/** A stored dead letter. */
-export interface DeadLetter {
+/** A stored dead letter: the record (or failed task) as written, plus its state. */
+export interface DeadLetter extends RecordDeadLetterInput {
   id: number;
   kind: DeadLetterKind;
   status: DeadLetterStatus;
-  dagId: string;
-  taskId: string;
-  taskInstanceId: number | null;
-  dagRunId: number | null;
-  tryNumber: number | null;
-  partition: string | null;
-  recordKey: string | null;
-  payload: unknown;
-  error: string;
-  issues: unknown;
   /** How many times this record / task failed while the dead letter was open. */
   attempts: number;
   createdAt: Date;
