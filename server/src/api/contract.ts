@@ -17,3 +17,4 @@ export * from "./contract/events";
 export * from "./contract/users";
 export * from "./contract/backfills";
 export * from "./contract/deadLetters";
+export * from "./contract/lineage";
