@@ -11,7 +11,7 @@
  */
 import { defineDag } from "runnel";
 import { fileExists } from "runnel/sensors";
-import { generateInputs, ordersFilePattern } from "./lib/customerAnalytics/inputs";
+import { generateInputs, ORDERS_DATASET, ordersFilePattern } from "./lib/customerAnalytics/inputs";
 import { ALERT_RULES, TABLES } from "./lib/customerAnalytics/sql";
 import {
   customerAlerts,
@@ -46,7 +46,7 @@ export default defineDag(
 
     dag.task("generate_inputs", {
       doc: "Plays the upstream system: drops the day's orders file into RUNNEL_DATA_DIR/incoming/orders/ (deterministic per date).",
-      outputs: ["file://incoming/orders"],
+      outputs: [ORDERS_DATASET],
       run: generateInputs,
     });
     const ordersFile = dag.sensor("wait_for_orders", {
@@ -60,6 +60,7 @@ export default defineDag(
     const orders = dag.task("extract_orders", {
       needs: { tables, ordersFile },
       doc: "Pulls the day's orders, dead-letters malformed ones, overwrites partition ds of raw_orders.",
+      inputs: [ORDERS_DATASET],
       outputs: ["warehouse.raw_orders"],
       run: extractOrders,
     });

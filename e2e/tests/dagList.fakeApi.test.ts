@@ -22,6 +22,7 @@ beforeAll(async () => {
     "/api/dags": () => answer,
     "/api/auth/me": () => ({ username: "viewer", role: "viewer" }),
     "/api/events": () => new SseAnswer([]),
+    "/api/dead-letters/counts": () => ({ counts: [] }),
   });
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
@@ -67,7 +68,7 @@ describe("DAG list against a fixed API answer", () => {
 
   it("picks up changes by polling", async () => {
     const next = dagListFixture();
-    next.dags.push({ dagId: "new_<b>pipeline</b>", schedule: null, scheduleDescription: "Manual only", isPaused: false, nextRunAt: null, recentRuns: [] });
+    next.dags.push({ dagId: "new_<b>pipeline</b>", schedule: null, scheduleDatasets: null, scheduleDescription: "Manual only", isPaused: false, nextRunAt: null, recentRuns: [] });
     next.importErrors = [];
     answer = next;
     // User data is rendered as text: the markup shows up literally, never as an element.

@@ -51,6 +51,8 @@ beforeAll(async () => {
     "/api/dags/hello/trigger": record({ dagId: "hello", runId: "manual__x", dagRunId: 4 }),
     "/api/runs": () => ({ runs: helloGrid().runs.map((r) => ({ ...helloRun(r.dagRunId), conf: undefined, taskInstances: undefined })), nextCursor: null }),
     "/api/runs/2": () => helloRun(2),
+    "/api/runs/2/checks": () => ({ dagRunId: 2, checks: [] }),
+    "/api/runs/3/checks": () => ({ dagRunId: 3, checks: [] }),
     "/api/runs/3": () => helloRun(3),
     "/api/runs/2/clear": (req) => {
       if (req.method === "POST") posts.push(req);
@@ -62,6 +64,7 @@ beforeAll(async () => {
     [`/api/task-instances/${failed.id}/logs/stream`]: () =>
       new SseAnswer([{ event: "log", data: { id: 3, tryNumber: 2, ts: failed.attempts[1]!.endDate, level: "info", message: "streamed line after the page" } }]),
     "/api/events": () => new SseAnswer([]),
+    "/api/dead-letters/counts": () => ({ counts: [] }),
     "/api/task-instances/9001": () => waitingSensorInstance(),
     "/api/task-instances/9001/logs": () => ({ lines: [], lastId: 0, hasMore: false }),
     "/api/task-instances/9001/logs/stream": () => new SseAnswer([]),

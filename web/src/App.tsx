@@ -6,6 +6,12 @@ import { BackfillListPage } from "./backfill/BackfillsTable";
 import { useCurrentUser, useLogout } from "./auth/useAuth";
 import { DagListPage } from "./dags/DagListPage";
 import { DagPage } from "./dags/DagPage";
+import { DeadLetterPage } from "./deadLetters/DeadLetterPage";
+import { DeadLettersNavLink } from "./deadLetters/DeadLettersNavLink";
+import { DeadLettersPage } from "./deadLetters/DeadLettersPage";
+import { DatasetRoute } from "./lineage/DatasetPage";
+import { LineagePage } from "./lineage/LineagePage";
+import { PartitionRoute } from "./lineage/PartitionPage";
 import { useLiveEvents } from "./live/useLiveEvents";
 import { Link, matchPath, navigate, useLocation } from "./router";
 import { RunPage } from "./runs/RunPage";
@@ -42,6 +48,12 @@ function Routes({ pathname }: { pathname: string }) {
   if (matchPath("/backfills", pathname)) return <BackfillListPage />;
   const backfill = matchPath("/backfills/:id", pathname);
   if (backfill?.id) return <BackfillPage key={backfill.id} id={backfill.id} />;
+  if (matchPath("/lineage", pathname)) return <LineagePage />;
+  if (matchPath("/lineage/dataset", pathname)) return <DatasetRoute />;
+  if (matchPath("/lineage/partition", pathname)) return <PartitionRoute />;
+  if (matchPath("/dead-letters", pathname)) return <DeadLettersPage />;
+  const letter = matchPath("/dead-letters/:id", pathname);
+  if (letter?.id) return <DeadLetterPage key={letter.id} id={letter.id} />;
   return <NotFound />;
 }
 
@@ -75,6 +87,10 @@ export function App() {
             <Link to="/backfills" aria-current={pathname.startsWith("/backfills") ? "page" : undefined} className="nav-link">
               Backfills
             </Link>
+            <Link to="/lineage" aria-current={pathname.startsWith("/lineage") ? "page" : undefined} className="nav-link">
+              Lineage
+            </Link>
+            {signedIn && <DeadLettersNavLink current={pathname.startsWith("/dead-letters")} />}
           </nav>
           {me.data && (
             <div className="user-menu">

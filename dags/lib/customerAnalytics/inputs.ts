@@ -5,7 +5,6 @@
  * `generateInputs` plays that upstream system: it drops the day's file (deterministic per date
  * and region), and the `wait_for_orders` sensor waits for it without holding a worker slot.
  */
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { TaskContext } from "runnel";
 import { generateOrders, type SourceDay } from "./generate";
@@ -19,6 +18,9 @@ export function dataDir(): string {
 export function ordersFilePattern(): string {
   return join(dataDir(), "incoming/orders/{ds}.json");
 }
+
+/** The lineage dataset of the orders files: one dataset, a partition per day (declared as generate_inputs' output). */
+export const ORDERS_DATASET = "file://incoming/orders";
 
 /** The orders file of one day. */
 export function ordersFile(ds: string): string {
@@ -35,13 +37,13 @@ function sourceDay(ctx: Ctx): SourceDay {
 export async function generateInputs(ctx: Ctx): Promise<{ orders: string; records: number }> {
   const records = generateOrders(sourceDay(ctx));
   const path = ordersFile(ctx.ds);
-  await ctx.files.overwrite(path, JSON.stringify(records), { partition: ctx.ds, rowCount: records.length });
+  await ctx.files.overwrite(path, JSON.stringify(records), { dataset: ORDERS_DATASET, partition: ctx.ds, rowCount: records.length });
   return { orders: path, records: records.length };
 }
 
-/** Reads the day's orders file: a JSON array of order records (validated by the extract). */
-export async function readOrders(ds: string): Promise<unknown[]> {
-  const parsed: unknown = JSON.parse(await readFile(ordersFile(ds), "utf8"));
+/** Reads the day's orders file (recorded as the task's input): a JSON array of order records (validated by the extract). */
+export async function readOrders(ctx: Pick<Ctx, "files">, ds: string): Promise<unknown[]> {
+  const parsed: unknown = JSON.parse(await ctx.files.read(ordersFile(ds), { dataset: ORDERS_DATASET, partition: ds, encoding: "utf8" }));
   if (!Array.isArray(parsed)) throw new Error(`${ordersFile(ds)} is not a JSON array`);
   return parsed;
 }

@@ -81,6 +81,15 @@ export function customerMetricsSql(schema: string): string {
      ORDER BY customer_id`;
 }
 
+/**
+ * The partitions (ds as text, oldest first) of `table` in the `days` up to and including ds ($1):
+ * what a trailing-window query read, recorded for lineage with `ctx.partitions.markRead`.
+ */
+export function trailingPartitionsSql(schema: string, table: (typeof TABLES)[number], days: number): string {
+  if (!Number.isInteger(days) || days < 1) throw new Error(`trailing window must be a positive whole number of days, got ${days}`);
+  return `SELECT DISTINCT ds::text AS ds FROM ${ident(schema)}.${ident(table)} WHERE ds <= $1::date AND ds > $1::date - ${days} ORDER BY ds`;
+}
+
 /** Ticket thresholds of an at-risk customer over the 30 days up to ds. */
 export const ALERT_RULES = { windowDays: 30, minTickets: 3, minHighPriority: 2 } as const;
 

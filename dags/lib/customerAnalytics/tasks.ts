@@ -7,7 +7,17 @@ import { z } from "zod";
 import { generateMarketingEvents, generateTickets, type SourceDay } from "./generate";
 import { readOrders } from "./inputs";
 import { keyField, MarketingEventSchema, OrderSchema, TicketSchema } from "./schemas";
-import { createTablesSql, customerAlertsSql, customerMetricsSql, qualityCountsSql, TABLES, type QualityCounts } from "./sql";
+import {
+  ALERT_RULES,
+  createTablesSql,
+  customerAlertsSql,
+  customerMetricsSql,
+  METRICS_HISTORY_DAYS,
+  qualityCountsSql,
+  TABLES,
+  trailingPartitionsSql,
+  type QualityCounts,
+} from "./sql";
 
 /** Run params: which region to pull and how many customers it has. */
 export const ParamsSchema = z.object({
@@ -54,15 +64,22 @@ async function extract<T extends Record<string, unknown>>(ctx: Ctx<unknown>, sou
 }
 
 /** Orders come from the file `generate_inputs` drops (see inputs.ts); tickets and events from the synthetic API. */
-export const extractOrders = (ctx: Ctx<unknown>) => extract(ctx, { pull: (day) => readOrders(day.ds), schema: OrderSchema, table: "raw_orders", key: "order_id" });
+export const extractOrders = (ctx: Ctx<unknown>) => extract(ctx, { pull: (day) => readOrders(ctx, day.ds), schema: OrderSchema, table: "raw_orders", key: "order_id" });
 export const extractTickets = (ctx: Ctx<unknown>) => extract(ctx, { pull: generateTickets, schema: TicketSchema, table: "raw_tickets", key: "ticket_id" });
 export const extractMarketingEvents = (ctx: Ctx<unknown>) =>
   extract(ctx, { pull: generateMarketingEvents, schema: MarketingEventSchema, table: "raw_marketing_events", key: "event_id" });
+
+/** Records, for lineage, the partitions of `table` a query over the `days` up to ds read. */
+async function markTrailingRead(ctx: Ctx<unknown>, table: (typeof TABLES)[number], days: number): Promise<void> {
+  const partitions = await ctx.warehouse.query<{ ds: string }>(trailingPartitionsSql(ctx.warehouse.schema, table, days), [ctx.ds]);
+  await ctx.partitions.markRead(table, partitions.map((p) => p.ds));
+}
 
 /** Recomputes partition ds of customer_metrics from the trailing history of raw_orders. */
 export async function customerMetrics(ctx: Ctx<{ orders: ExtractResult }>): Promise<MetricsResult> {
   ctx.log.info(`computing metrics for ${ctx.ds}; today's extract kept ${ctx.upstream.orders.valid} orders`);
   const rows = await ctx.warehouse.query(customerMetricsSql(ctx.warehouse.schema), [ctx.ds]);
+  await markTrailingRead(ctx, "raw_orders", METRICS_HISTORY_DAYS);
   const customers = await ctx.partitions.overwrite("customer_metrics", rows, { partitionColumn: "ds", partition: ctx.ds });
   return { customers, ordersToday: ctx.upstream.orders.valid };
 }
@@ -70,6 +87,8 @@ export async function customerMetrics(ctx: Ctx<{ orders: ExtractResult }>): Prom
 /** Recomputes partition ds of customer_alerts from 30 days of tickets and today's metrics. */
 export async function customerAlerts(ctx: Ctx<{ tickets: ExtractResult; metrics: MetricsResult }>): Promise<AlertsResult> {
   const rows = await ctx.warehouse.query(customerAlertsSql(ctx.warehouse.schema), [ctx.ds]);
+  await markTrailingRead(ctx, "raw_tickets", ALERT_RULES.windowDays);
+  await ctx.partitions.markRead("customer_metrics", [ctx.ds]);
   const atRisk = await ctx.partitions.overwrite("customer_alerts", rows, { partitionColumn: "ds", partition: ctx.ds });
   ctx.log.info(`${atRisk} at-risk customers among ${ctx.upstream.metrics.customers} (${ctx.upstream.tickets.valid} tickets today)`);
   return { atRisk };
@@ -79,6 +98,7 @@ export async function customerAlerts(ctx: Ctx<{ tickets: ExtractResult; metrics:
 export async function dataQuality(ctx: Ctx<{ metrics: MetricsResult; alerts: AlertsResult }>): Promise<{ checks: number; failed: number }> {
   const [counts] = await ctx.warehouse.query<QualityCounts>(qualityCountsSql(ctx.warehouse.schema), [ctx.ds]);
   if (!counts) throw new Error("data_quality: the counts query returned no row");
+  for (const table of ["raw_orders", "customer_metrics", "customer_alerts"]) await ctx.partitions.markRead(table, [ctx.ds]);
   const checks = qualityChecks(counts, ctx.upstream.metrics, ctx.upstream.alerts);
   // Written before failing, so the failed checks can be inspected in the warehouse.
   await ctx.partitions.overwrite("data_quality", checks, { partitionColumn: "ds", partition: ctx.ds });

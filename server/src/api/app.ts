@@ -12,6 +12,8 @@ import { authRouter } from "./routes/auth";
 import { dagsRouter } from "./routes/dags";
 import { deadLettersRouter } from "./routes/deadLetters";
 import { eventsRouter } from "./routes/events";
+import { lineageRouter } from "./routes/lineage";
+import { runChecksRouter } from "./routes/runChecks";
 import { runsRouter } from "./routes/runs";
 import { taskInstancesRouter } from "./routes/taskInstances";
 import { tokensRouter } from "./routes/tokens";
@@ -43,7 +45,7 @@ function apiRouter(rt: Runtime): express.Router {
   api.use(authenticate(rt.db));
   const openApi = buildOpenApiDocument();
   api.get("/openapi.json", (_req, res) => void res.json(openApi));
-  for (const router of [dagsRouter(rt), runsRouter(rt), taskInstancesRouter(rt), eventsRouter(rt), auditRouter(rt), usersRouter(rt), tokensRouter(rt), backfillsRouter(rt), deadLettersRouter(rt)]) api.use(router);
+  for (const router of [dagsRouter(rt), runsRouter(rt), taskInstancesRouter(rt), eventsRouter(rt), auditRouter(rt), usersRouter(rt), tokensRouter(rt), backfillsRouter(rt), deadLettersRouter(rt), runChecksRouter(rt), lineageRouter(rt)]) api.use(router);
   api.use((_req, res) => {
     res.status(404).json({ error: { code: "not_found", message: "no such endpoint" } });
   });

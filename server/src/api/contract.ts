@@ -17,4 +17,5 @@ export * from "./contract/events";
 export * from "./contract/users";
 export * from "./contract/backfills";
 export * from "./contract/deadLetters";
+export * from "./contract/checks";
 export * from "./contract/lineage";

@@ -1,4 +1,4 @@
-import { describeSchedule, nextInterval } from "../schedule/index";
+import { describeDagSchedule, nextInterval } from "../schedule/index";
 import type { DagRegistry } from "../dags/dagRegistry";
 import type { Db } from "../store/db";
 import type { RunState } from "../sdk/states";
@@ -10,6 +10,7 @@ export const RECENT_RUNS = 10;
 interface SummaryRow {
   dag_id: string;
   schedule: string | null;
+  schedule_datasets: string[] | null;
   is_paused: boolean;
   tags: string[];
   last_scheduled: Date | null;
@@ -24,7 +25,7 @@ interface SummaryRow {
 async function summaries(db: Db, registry: DagRegistry, dagId?: string): Promise<DagSummary[]> {
   const rows = (
     await db.raw<{ rows: SummaryRow[] }>(
-      `SELECT d.dag_id, d.schedule, d.is_paused, d.tags,
+      `SELECT d.dag_id, d.schedule, d.schedule_datasets, d.is_paused, d.tags,
               (SELECT max(s.logical_date) FROM dag_runs s WHERE s.dag_id = d.dag_id AND s.run_type = 'scheduled') AS last_scheduled,
               COALESCE((SELECT json_agg(json_build_object('run_id', r.run_id, 'state', r.state, 'logical_date', r.logical_date) ORDER BY r.logical_date DESC, r.id DESC)
                         FROM (SELECT id, run_id, state, logical_date FROM dag_runs WHERE dag_id = d.dag_id ORDER BY logical_date DESC, id DESC LIMIT ?) r), '[]') AS recent
@@ -38,7 +39,8 @@ async function summaries(db: Db, registry: DagRegistry, dagId?: string): Promise
     return {
       dagId: d.dag_id,
       schedule: d.schedule,
-      scheduleDescription: describeSchedule(d.schedule),
+      scheduleDatasets: d.schedule_datasets,
+      scheduleDescription: describeDagSchedule(d.schedule, d.schedule_datasets),
       isPaused: d.is_paused,
       tags: d.tags,
       nextRunAt: next ? next.end.toISOString() : null,

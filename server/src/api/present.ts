@@ -64,7 +64,17 @@ export function presentAttempt(a: AttemptRow): Attempt {
 /** Nodes and edges of a stored graph. */
 export function presentGraph(graph: SerializedDag): { nodes: GraphNode[]; edges: GraphEdge[] } {
   return {
-    nodes: graph.tasks.map((t) => ({ taskId: t.id, kind: t.kind, triggerRule: t.triggerRule, retries: t.retries, upstream: t.upstream, doc: t.doc, inputs: t.inputs, outputs: t.outputs })),
+    nodes: graph.tasks.map((t) => ({
+      taskId: t.id,
+      kind: t.kind,
+      triggerRule: t.triggerRule,
+      retries: t.retries,
+      upstream: t.upstream,
+      doc: t.doc,
+      inputs: t.inputs,
+      outputs: t.outputs,
+      ...(t.check ? { check: t.check } : {}),
+    })),
     edges: graph.tasks.flatMap((t) => t.upstream.map((u) => ({ from: u, to: t.id }))),
   };
 }

@@ -1,3 +1,4 @@
+import type { SerializedDag } from "../dags/graph";
 import { loadConfig, type RunnelConfig } from "../config/config";
 import { redactUrl } from "../infra/serviceErrors";
 import { loadDagFolder } from "../dags/dagFolder";
@@ -37,6 +38,11 @@ async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
 }
 
 /** `dags list`: the DAGs in the folder (and their paused flag when the database answers), then import errors. */
+function scheduleText(schedule: SerializedDag["schedule"]): string {
+  if (schedule === null) return "manual";
+  return typeof schedule === "string" ? schedule : `datasets: ${schedule.datasets.join(", ")}`;
+}
+
 export async function listDags(json: boolean): Promise<void> {
   const config = loadConfig();
   await withDb(async (db) => {
@@ -51,7 +57,7 @@ export async function listDags(json: boolean): Promise<void> {
       console.log(JSON.stringify({ dags, importErrors }, null, 2));
       return;
     }
-    for (const d of dags) console.log(`${d.dagId.padEnd(28)} ${String(d.schedule ?? "manual").padEnd(14)} ${d.paused ? "paused " : "active "} ${d.tasks} tasks  ${d.fileloc}`);
+    for (const d of dags) console.log(`${d.dagId.padEnd(28)} ${scheduleText(d.schedule).padEnd(14)} ${d.paused ? "paused " : "active "} ${d.tasks} tasks  ${d.fileloc}`);
     for (const e of importErrors) console.log(`IMPORT ERROR ${e.fileloc}: ${e.message}`);
   });
 }

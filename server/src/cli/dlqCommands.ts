@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { DeadLetterFilterSchema } from "../api/contract";
 import { describeIssues } from "../api/http";
 import { deadLetterHistory, deadLetterIds, getDeadLetter, searchDeadLetters, type DeadLetterSearch } from "../store/deadLetterActions";
+import { DEAD_LETTER_STATUSES } from "../sdk/states";
 import type { DeadLetter } from "../store/deadLetters";
 import type { Db } from "../store/db";
 import { writeAudit } from "../store/audit";
@@ -31,7 +32,7 @@ function addFilters(cmd: Command): Command {
     .option("--dag <dagId>", "only this DAG")
     .option("--task <taskId>", "only this task")
     .option("--partition <partition>", "only this partition")
-    .option("--status <status>", "open | replay_pending | replayed | discarded")
+    .option("--status <status>", DEAD_LETTER_STATUSES.join(" | "))
     .option("--kind <kind>", "record | task")
     .option("--error <text>", "error text contains (case-insensitive)")
     .option("--older-than <date>", "created before this date (YYYY-MM-DD or ISO)");

@@ -37,7 +37,41 @@ export const EnvSchema = z.object({
   RUNNEL_ZOMBIE_TIMEOUT_MS: positiveInt.default(60_000),
   /** Most logical dates one backfill may cover (a larger range is refused with a 400). */
   RUNNEL_BACKFILL_MAX_RUNS: positiveInt.default(10_000),
+  /**
+   * OpenLineage HTTP endpoint (e.g. Marquez). Events are POSTed to `<url>/api/v1/lineage`, or to
+   * the URL itself when its path already ends in `/api/v1/lineage`.
+   */
+  RUNNEL_OPENLINEAGE_URL: z
+    .string()
+    .refine((v) => /^https?:\/\//.test(v) && URL.canParse(v), { message: "must be an http:// or https:// URL" })
+    .optional(),
+  /** File that OpenLineage events are appended to, one JSON object per line. */
+  RUNNEL_OPENLINEAGE_FILE: z.string().min(1).optional(),
+  /** OpenLineage job namespace of Runnel's DAGs and tasks. */
+  RUNNEL_OPENLINEAGE_NAMESPACE: z.string().min(1).default("runnel"),
+  /** OpenLineage namespace of warehouse tables; default `postgres://<host>:<port>` of RUNNEL_WAREHOUSE_URL. */
+  RUNNEL_OPENLINEAGE_DATASET_NAMESPACE: z.string().min(1).optional(),
 });
+
+/** Where OpenLineage events go (at least one of `url` and `file` is set). */
+export interface OpenLineageConfig {
+  /** The endpoint events are POSTed to, ending in `/api/v1/lineage`; null for none. */
+  url: string | null;
+  /** Absolute path of a JSON-lines file events are appended to; null for none. */
+  file: string | null;
+  /** Job namespace (RUNNEL_OPENLINEAGE_NAMESPACE). */
+  namespace: string;
+  /** Namespace of warehouse datasets; null: derived from the warehouse URL. */
+  datasetNamespace: string | null;
+}
+
+/** The lineage endpoint for RUNNEL_OPENLINEAGE_URL: the URL itself when it already ends in /api/v1/lineage, else that path appended. */
+export function openLineageEndpoint(url: string): string {
+  const u = new URL(url);
+  const path = u.pathname.replace(/\/+$/, "");
+  if (!path.endsWith("/api/v1/lineage")) u.pathname = `${path}/api/v1/lineage`;
+  return u.toString();
+}
 
 export interface RunnelConfig {
   databaseUrl: string;
@@ -56,6 +90,8 @@ export interface RunnelConfig {
   zombieTimeoutMs: number;
   /** Most logical dates one backfill may cover (RUNNEL_BACKFILL_MAX_RUNS). */
   backfillMaxRuns: number;
+  /** OpenLineage export; null (neither RUNNEL_OPENLINEAGE_URL nor RUNNEL_OPENLINEAGE_FILE set) turns it off. */
+  openLineage: OpenLineageConfig | null;
 }
 
 /** A configuration problem, with every bad variable named. */
@@ -90,6 +126,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     reconcileIntervalMs: e.RUNNEL_RECONCILE_INTERVAL_MS,
     zombieTimeoutMs: e.RUNNEL_ZOMBIE_TIMEOUT_MS,
     backfillMaxRuns: e.RUNNEL_BACKFILL_MAX_RUNS,
+    openLineage:
+      e.RUNNEL_OPENLINEAGE_URL === undefined && e.RUNNEL_OPENLINEAGE_FILE === undefined
+        ? null
+        : {
+            url: e.RUNNEL_OPENLINEAGE_URL === undefined ? null : openLineageEndpoint(e.RUNNEL_OPENLINEAGE_URL),
+            file: e.RUNNEL_OPENLINEAGE_FILE === undefined ? null : resolve(e.RUNNEL_OPENLINEAGE_FILE),
+            namespace: e.RUNNEL_OPENLINEAGE_NAMESPACE,
+            datasetNamespace: e.RUNNEL_OPENLINEAGE_DATASET_NAMESPACE ?? null,
+          },
     ...overrides,
   };
 }

@@ -1,4 +1,15 @@
+import type { CheckSeverity, Expectation } from "../sdk/checks";
 import type { TriggerRule } from "../sdk/states";
+
+/** A `dag.check` task's settings as stored in the graph (for the UI and API). */
+export interface SerializedCheck {
+  /** The warehouse table checked, as written ("schema.table" or "table"). */
+  dataset: string;
+  partitionColumn: string;
+  severity: CheckSeverity;
+  /** Each expectation as written, with `name` set to its persisted name (the `expectation` of its check results). */
+  expect: Array<Expectation & { name: string }>;
+}
 
 /** One task as stored in `dag_versions.graph`: everything static, no functions. */
 export interface SerializedTask {
@@ -21,12 +32,15 @@ export interface SerializedTask {
   outputs: string[];
   doc: string | null;
   sensor: { mode: "poke" | "reschedule"; intervalMs: number; timeoutMs: number; softFail: boolean; exponentialBackoff: boolean } | null;
+  /** Set for `dag.check` tasks only; absent elsewhere, so graphs without checks (and their version hashes) are unchanged. */
+  check?: SerializedCheck;
 }
 
 /** A DAG as stored in `dag_versions.graph`. Its hash identifies the version. */
 export interface SerializedDag {
   dagId: string;
-  schedule: string | null;
+  /** Cron or preset as written; `{ datasets }` for data-aware scheduling; null for manual only. */
+  schedule: string | { datasets: string[] } | null;
   timezone: string;
   startDate: string | null;
   endDate: string | null;

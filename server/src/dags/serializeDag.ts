@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import type { DagDefinition, TaskSpec } from "../sdk/defineDag";
+import { expectationName } from "../sdk/checks";
+import type { CheckSpec, DagDefinition, TaskSpec } from "../sdk/defineDag";
 import { parseDuration, type Duration } from "../sdk/duration";
 import type { CompiledSchedule } from "../schedule/index";
-import type { SerializedDag, SerializedTask } from "./graph";
+import type { SerializedCheck, SerializedDag, SerializedTask } from "./graph";
 
 /**
  * What a task gets when neither it nor its DAG's `defaults` set an option. These values are
@@ -65,6 +66,17 @@ function serializeTask(dagId: string, task: TaskSpec): SerializedTask {
           exponentialBackoff: task.sensor.exponentialBackoff,
         }
       : null,
+    ...(task.check ? { check: serializeCheck(task.check) } : {}),
+  };
+}
+
+/** A check's settings with each expectation's persisted name filled in; plain JSON (validateDag checked the shapes). */
+function serializeCheck(check: CheckSpec): SerializedCheck {
+  return {
+    dataset: check.dataset,
+    partitionColumn: check.partitionColumn,
+    severity: check.severity,
+    expect: check.expect.map((e) => ({ ...e, name: expectationName(e) })),
   };
 }
 
@@ -91,7 +103,7 @@ export function serializeDag(dag: DagDefinition, schedule: CompiledSchedule): Se
   const o = dag.options;
   return {
     dagId: dag.id,
-    schedule: o.schedule ?? null,
+    schedule: typeof o.schedule === "object" && o.schedule !== null ? { datasets: [...o.schedule.datasets] } : (o.schedule ?? null),
     timezone: schedule.timezone || DAG_OPTION_DEFAULTS.timezone,
     startDate: o.startDate ?? null,
     endDate: o.endDate ?? null,

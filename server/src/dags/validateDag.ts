@@ -2,6 +2,7 @@ import type { DagDefinition, TaskSpec } from "../sdk/defineDag";
 import { parseDuration, type Duration } from "../sdk/duration";
 import { TRIGGER_RULES } from "../sdk/states";
 import type { TaskDefaults } from "../sdk/types";
+import { checkProblems } from "./validateChecks";
 import { compileSchedule, type CompiledSchedule, type ScheduleSpec } from "../schedule/index";
 
 /** The outcome of `validateDag`: the compiled schedule, or every problem found. */
@@ -75,6 +76,7 @@ function checkTask(task: TaskSpec, defaults: TaskDefaults, problems: string[]): 
   checkStringList(task.inputs, `${where}inputs`, problems);
   checkStringList(task.outputs, `${where}outputs`, problems);
   if (task.doc !== undefined && typeof task.doc !== "string") problems.push(`${where}doc must be a string`);
+  if (task.check) for (const problem of checkProblems(task.check)) problems.push(`check "${task.id}": ${problem}`);
   const sensor = task.sensor;
   if (!sensor) return;
   if (sensor.mode !== "poke" && sensor.mode !== "reschedule") {
@@ -108,9 +110,16 @@ function checkDagOptions(dag: DagDefinition, problems: string[]): void {
 
 function compile(dag: DagDefinition, compiler: ScheduleCompiler, problems: string[]): CompiledSchedule | undefined {
   const o = dag.options;
-  const schedule: unknown = o.schedule ?? null;
-  if (schedule !== null && typeof schedule !== "string") {
-    problems.push(`schedule must be a cron string, a preset such as "@daily", or null; got ${show(schedule)}`);
+  const given: unknown = o.schedule ?? null;
+  let schedule: string | null;
+  if (given === null || typeof given === "string") {
+    schedule = given;
+  } else if (typeof given === "object" && "datasets" in given) {
+    if (!checkDatasetSchedule((given as { datasets: unknown }).datasets, problems)) return undefined;
+    // Runs come from dataset writes, never from a clock: compiled as manual-only.
+    schedule = null;
+  } else {
+    problems.push(`schedule must be a cron string, a preset such as "@daily", { datasets: [...] }, or null; got ${show(given)}`);
     return undefined;
   }
   try {
@@ -126,6 +135,25 @@ function compile(dag: DagDefinition, compiler: ScheduleCompiler, problems: strin
     problems.push(errorText(err));
     return undefined;
   }
+}
+
+/** `schedule: { datasets }` lists at least one dataset URI, each a non-empty string, none twice. */
+function checkDatasetSchedule(datasets: unknown, problems: string[]): boolean {
+  if (!Array.isArray(datasets) || datasets.length === 0) {
+    problems.push(`schedule.datasets must be a non-empty array of dataset URIs such as "warehouse.orders"; got ${show(datasets)}`);
+    return false;
+  }
+  const bad = datasets.filter((d) => typeof d !== "string" || d.trim() === "");
+  if (bad.length > 0) {
+    problems.push(`schedule.datasets must hold dataset URIs (non-empty strings); got ${show(bad[0])}`);
+    return false;
+  }
+  const seen = new Set<string>();
+  for (const d of datasets as string[]) {
+    if (seen.has(d)) problems.push(`schedule.datasets lists ${JSON.stringify(d)} twice`);
+    seen.add(d);
+  }
+  return seen.size === datasets.length;
 }
 
 /**

@@ -28,6 +28,8 @@ export function describeFailures(failed: readonly ExpectationResult[]): string {
  */
 export async function runCheck(check: CheckSpec, ctx: TaskContext<unknown, unknown>, at: CheckTry): Promise<CheckOutput> {
   const target = { dataset: check.dataset, partitionColumn: check.partitionColumn, partition: ctx.partition };
+  // The checked partition is an input of the check (lineage: re-checked when it is reprocessed).
+  await ctx.partitions.markRead(check.dataset, [ctx.partition]);
   const results: ExpectationResult[] = [];
   for (const e of check.expect) {
     const stats = await gatherStats(ctx.warehouse, target, e);

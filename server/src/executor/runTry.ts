@@ -20,6 +20,7 @@ import { retryPolicyOf, settleFailure, settleLostTry, type SettleDeps } from "./
 import { runCheck } from "./runCheck";
 import { createTaskIo } from "./taskIo";
 import type { Warehouse } from "./warehouse";
+import type { TryObserver } from "./tryObserver";
 
 /** Where the runner finds task code: the process's DAG registry. */
 export interface DagLookup {
@@ -37,6 +38,8 @@ export interface TryRunnerDeps {
   /** Echo each task log line (CLI `dags test`). */
   echo?: (claim: ClaimedTry, line: { level: string; message: string }) => void;
   random?: () => number;
+  /** Hears tries start and end (OpenLineage export); when absent the runner does nothing extra. */
+  observer?: TryObserver;
 }
 
 /** How one try ended, for callers that print it. */
@@ -149,6 +152,10 @@ export class TryRunner {
     this.active.set(key, { id: claim.id, tryNumber: claim.tryNumber, log });
     const plog = this.deps.log.child({ traceId: claim.runId, dagId: claim.dagId, taskId: claim.taskId, try: claim.tryNumber });
     if (claim.queuedAt) this.deps.metrics?.queueWait.observe({ dag_id: claim.dagId }, (claim.startDate.getTime() - claim.queuedAt.getTime()) / 1000);
+    const observer = this.deps.observer;
+    const task = observer ? this.findTask(undefined, claim) : undefined;
+    // A reschedule-mode sensor's later pokes continue the try that its first poke started.
+    if (observer && claim.sensorPokes === 0) observer.started(claim, task);
     const started = performance.now();
     let report: TryReport;
     try {
@@ -161,6 +168,7 @@ export class TryRunner {
     }
     this.deps.metrics?.taskDuration.observe({ dag_id: claim.dagId, state: String(report.state) }, (performance.now() - started) / 1000);
     this.deps.metrics?.taskFinished.inc({ dag_id: claim.dagId, state: String(report.state) });
+    observer?.finished(claim, task, { state: report.state, error: report.error });
     plog.debug({ state: report.state }, "try finished");
     return report;
   }

@@ -1,12 +1,13 @@
 import { resolve } from "node:path";
 import { NonRetryableError } from "../sdk/errors";
-import type { z } from "zod";
+import { z } from "zod";
 import type { TaskContext, TaskLogger, ValidateOptions } from "../sdk/types";
 import type { Db } from "../store/db";
 import { discardedKeys, markReplayed, pendingReplays, requeueReplay } from "../store/deadLetterActions";
 import { insertRecordDeadLetters, type RecordDeadLetterInput } from "../store/deadLetters";
 import { recordDatasetEvent } from "../store/lineage";
 import { overwriteFile } from "./files";
+import { createTaskReads } from "./taskReads";
 import type { Warehouse } from "./warehouse";
 
 /** The task instance whose writes these helpers attribute lineage and dead letters to. */
@@ -28,12 +29,13 @@ export interface TaskIoDeps {
   log: TaskLogger;
 }
 
-/** The I/O half of a task context: the helpers that write data and record what was written. */
+/** The I/O half of a task context: the helpers that read and write data and record both for lineage. */
 export type TaskIo = Pick<TaskContext, "partitions" | "files" | "warehouse" | "validate" | "deadLetter">;
 
 /**
  * Builds the context helpers of one try of one task instance. Every write records a dataset
- * event attributed to the task instance and try; every invalid record becomes a dead letter.
+ * event attributed to the task instance and try, every read a dataset read of the same try (see
+ * taskReads.ts); every invalid record becomes a dead letter.
  *
  * The lineage event is written after the data commits (the warehouse may be another database).
  * A crash between the two leaves the data without its event; the retry rewrites the partition
@@ -42,10 +44,12 @@ export type TaskIo = Pick<TaskContext, "partitions" | "files" | "warehouse" | "v
 export function createTaskIo(deps: TaskIoDeps): TaskIo {
   const { db, warehouse, ti, log } = deps;
   const lineage = { taskInstanceId: ti.taskInstanceId, dagRunId: ti.dagRunId, tryNumber: ti.tryNumber };
+  const reads = createTaskReads({ db, warehouse: warehouse.client, reader: lineage, partition: ti.partition, log });
 
   return {
     warehouse: warehouse.client,
     partitions: {
+      ...reads.partitions,
       async overwrite(table, rows, options) {
         const partition = options.partition ?? ti.partition;
         const written = await warehouse.overwritePartition({ table, rows, partitionColumn: options.partitionColumn, partition });
@@ -55,13 +59,14 @@ export function createTaskIo(deps: TaskIoDeps): TaskIo {
       },
     },
     files: {
+      ...reads.files,
       async overwrite(path, data, options) {
         const absolute = resolve(path);
         const written = await overwriteFile(absolute, data);
         const partition = options?.partition ?? ti.partition;
-        const uri = `file://${absolute}`;
+        const uri = options?.dataset ?? `file://${absolute}`;
         await recordDatasetEvent(db, { uri, partition, rowCount: options?.rowCount ?? null, checksum: written.checksum, ...lineage });
-        log.info(`wrote ${uri}: ${written.bytes} bytes`, { checksum: written.checksum, partition });
+        log.info(`wrote ${absolute}: ${written.bytes} bytes`, { dataset: uri, checksum: written.checksum, partition });
       },
     },
     validate: (records, schema, options) => validateRecords(deps, records, schema, options),
@@ -108,6 +113,9 @@ async function validateRecords<T>(
     if (key !== null && dropped.has(key)) continue;
     invalid.push(deadLetterRow(ti, record, describeIssues(issues), issues, key));
   }
+  // Stored with each letter so an edited payload can be checked against the contract before a replay.
+  const contract = invalid.length > 0 ? jsonSchemaOf(schema) : null;
+  for (const row of invalid) row.schema = contract;
   if (replays > 0) log.info(`validate: ${replays} replayed dead letters substituted for their records`);
   if (invalid.length > 0) {
     const stored = await insertRecordDeadLetters(db, invalid);
@@ -166,6 +174,19 @@ function deadLetterRow(ti: TaskIoInstance, payload: unknown, error: string, issu
     error,
     issues,
   };
+}
+
+/**
+ * The JSON Schema of what `schema` accepts as input (zod 4; parts JSON Schema cannot express, such as
+ * refinements and transforms, become "any", so the server check is a first gate, not the last).
+ * Null when zod cannot convert it: the letter is then stored without a schema.
+ */
+function jsonSchemaOf(schema: z.ZodType): unknown {
+  try {
+    return z.toJSONSchema(schema, { unrepresentable: "any", io: "input" });
+  } catch {
+    return null;
+  }
 }
 
 /** The key function is user code run on a record that just failed validation; it may well throw on it. */

@@ -10,6 +10,8 @@ export interface RunnelMetrics {
   queueDepth: Gauge<"state">;
   /** Dead letters in status open, per DAG (refreshed on each scrape). */
   openDeadLetters: Gauge<"dag_id">;
+  /** OpenLineage events by transport (`http`, `file`; `buffer` for drops, `build` for events that could not be built) and result (`sent`, `failed`, `dropped`). */
+  openLineageEvents: Counter<"transport" | "result">;
 }
 
 const SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
@@ -38,5 +40,11 @@ export function createMetrics(): RunnelMetrics {
     runFinished: new Counter({ name: "runnel_runs_total", help: "Runs finished, by state", labelNames: ["dag_id", "state"], registers: [registry] }),
     queueDepth: new Gauge({ name: "runnel_queue_depth", help: "BullMQ jobs by state", labelNames: ["state"], registers: [registry] }),
     openDeadLetters: new Gauge({ name: "runnel_dead_letters_open", help: "Open dead letters by DAG", labelNames: ["dag_id"], registers: [registry] }),
+    openLineageEvents: new Counter({
+      name: "runnel_openlineage_events_total",
+      help: "OpenLineage events by transport and result (sent, failed, dropped when the buffer was full)",
+      labelNames: ["transport", "result"],
+      registers: [registry],
+    }),
   };
 }

@@ -6,6 +6,7 @@ import { SchedulerLoop } from "../scheduler/schedulerLoop";
 import type { Runtime } from "./runtime";
 import { createRedis } from "./connections";
 import type { TaskJobData } from "../executor/dispatcher";
+import { createTryLineage } from "../obs/openLineage/tryLineage";
 
 /** Starts a scheduler on the runtime; it stops when the runtime closes. */
 export function startScheduler(rt: Runtime): SchedulerLoop {
@@ -35,7 +36,19 @@ export interface WorkerServiceOptions {
 /** Starts a BullMQ worker running tries on the runtime; it drains and stops when the runtime closes. */
 export function startWorker(rt: Runtime, opts: WorkerServiceOptions = {}): { runner: TryRunner; worker: Worker<TaskJobData> } {
   if (!rt.warehouse) throw new Error("startWorker needs a runtime opened with { warehouse: true }");
-  const runner = new TryRunner({ db: rt.db, dags: rt.registry, dispatcher: rt.dispatcher, warehouse: rt.warehouse, log: rt.log, metrics: rt.metrics });
+  const ol = rt.config.openLineage;
+  const lineage = ol
+    ? createTryLineage(ol, { db: rt.db, log: rt.log, metrics: rt.metrics, warehouseUrl: rt.config.warehouseUrl, warehouseSchema: rt.config.warehouseSchema })
+    : undefined;
+  const runner = new TryRunner({
+    db: rt.db,
+    dags: rt.registry,
+    dispatcher: rt.dispatcher,
+    warehouse: rt.warehouse,
+    log: rt.log,
+    metrics: rt.metrics,
+    observer: lineage?.observer,
+  });
   runner.startBackground();
   const connection = createRedis(rt.config.redisUrl, "runnel-worker");
   // Count the tries in flight so a shutdown knows when it may stop waiting.
@@ -75,6 +88,8 @@ export function startWorker(rt: Runtime, opts: WorkerServiceOptions = {}): { run
     if (!drained) rt.log.warn({ graceMs, inFlight }, "tries still running after the shutdown grace period; leaving them to be retried");
     await worker.close(true);
     runner.stopBackground();
+    // Before the runtime closes the database: COMPLETE events still read the datasets a try wrote.
+    await lineage?.emitter.close();
     connection.disconnect();
   });
   return { runner, worker };

@@ -104,3 +104,24 @@ function formatOffset(offsetMs: number): string {
   const sign = offsetMs < 0 ? "-" : "+";
   return `${sign}${String(Math.floor(minutes / 60)).padStart(2, "0")}:${String(minutes % 60).padStart(2, "0")}`;
 }
+
+/**
+ * The data interval a partition key names (the inverse of `partitionKey`), for runs created by
+ * data-aware scheduling: "2024-03-01" is that local day, [midnight, next midnight); a date-time
+ * key ("2024-03-01T06:00", with an offset in a repeated hour) is the instant it names, as a
+ * point interval. Null when the key is not a date (a partition such as "eu-west").
+ */
+export function partitionInterval(partition: string, timezone: string): DataInterval | null {
+  if (!DATE_RE.test(partition.trim())) return null;
+  let start: Date;
+  try {
+    start = parseDateInZone(partition, timezone);
+  } catch {
+    return null;
+  }
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(partition.trim())) return { start, end: start };
+  const next = new Date(0);
+  const [y, m, d] = partition.trim().split("-").map(Number) as [number, number, number];
+  next.setUTCFullYear(y, m - 1, d + 1);
+  return { start, end: parseDateInZone(next.toISOString().slice(0, 10), timezone) };
+}

@@ -79,6 +79,14 @@ function describeCron(f: CronFieldCollection): string | null {
  * "cron: <expr>". Never throws: an invalid schedule reads `invalid schedule "<expr>"`.
  * Times are wall-clock times in the DAG's timezone.
  */
+/** A schedule in words, given either a cron/preset (or null) or the datasets of a data-aware schedule. */
+export function describeDagSchedule(schedule: string | null, datasets: readonly string[] | null): string {
+  if (datasets !== null && datasets.length > 0) {
+    return datasets.length === 1 ? `when ${datasets[0]} is written (per partition)` : `when ${datasets.join(", ")} are all written (per partition)`;
+  }
+  return describeSchedule(schedule);
+}
+
 export function describeSchedule(schedule: string | null): string {
   if (schedule === null) return "manual only";
   const trimmed = schedule.trim();

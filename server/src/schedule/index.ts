@@ -13,7 +13,7 @@ export type { CompiledSchedule, DataInterval, ScheduleSpec } from "./types";
 export { ScheduleError, isScheduleError } from "./errors";
 export { SCHEDULE_PRESETS, type SchedulePreset } from "./presets";
 export { compileSchedule, parseCron } from "./compileSchedule";
-export { parseDateInZone, formatDs, partitionKey } from "./dates";
+export { parseDateInZone, formatDs, partitionInterval, partitionKey } from "./dates";
 export {
   intervalForLogicalDate,
   nextInterval,
@@ -22,4 +22,4 @@ export {
   inferManualInterval,
   runIdFor,
 } from "./dataIntervals";
-export { describeSchedule } from "./describeSchedule";
+export { describeDagSchedule, describeSchedule } from "./describeSchedule";

@@ -4,6 +4,7 @@ import type { Logger } from "../obs/logger";
 import type { Db } from "../store/db";
 import { admitReadyTasks } from "./admitReadyTasks";
 import { advanceBackfills } from "./advanceBackfills";
+import { createDatasetRuns } from "./createDatasetRuns";
 import { createDueRuns } from "./createDueRuns";
 import type { LeaderLock } from "./leaderLock";
 import { reconcile } from "./reconcile";
@@ -61,7 +62,10 @@ export class SchedulerLoop {
     const now = this.deps.now?.() ?? new Date();
     const leader = await this.deps.leader.acquire();
     const dags = this.deps.registry;
-    if (leader) await createDueRuns({ db: this.deps.db, dags, log: this.deps.log }, now);
+    if (leader) {
+      await createDueRuns({ db: this.deps.db, dags, log: this.deps.log }, now);
+      await createDatasetRuns({ db: this.deps.db, dags, log: this.deps.log });
+    }
     const reconcileDue = leader && Date.now() - this.lastReconcile >= this.deps.reconcileIntervalMs;
     await admitReadyTasks(
       {

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { expectationName, type CheckDefinition, type CheckOptions, type CheckOutput, type CheckSeverity, CHECK_SEVERITIES } from "./checks";
+import type { CheckDefinition, CheckOptions, CheckOutput, CheckSeverity } from "./checks";
 import type { TriggerRule } from "./states";
 import type {
   DagOptions,
@@ -70,7 +70,9 @@ export interface DagBuilder<P> {
    * Adds a data-quality check: a task that reads partition `ctx.partition` of `dataset` and
    * evaluates `expect`. Results are stored per run, task and partition (`check_results`). With
    * severity "error" (default) a failed expectation fails the task without retrying; with "warn"
-   * the task succeeds and the failures are logged. Throws at load time on an empty `expect`.
+   * the task succeeds and the failures are logged. Throws at load time on an empty `expect`; any
+   * other problem of the definition (unknown kind, bad or missing fields, min > max, ...) makes the
+   * DAG file an import error naming the check and the problem.
    */
   check<N extends Needs = Record<never, never>>(id: string, options: CheckOptions<N>): TaskHandle<CheckOutput>;
 }
@@ -146,16 +148,13 @@ export function defineDag<PS extends z.ZodType = z.ZodType<Record<string, never>
     },
     check(id, opts) {
       if (!Array.isArray(opts.expect) || opts.expect.length === 0) throw new Error(`DAG ${dagId}: check "${id}" has no expectations`);
-      const names = opts.expect.map(expectationName);
-      const twice = names.find((n, i) => names.indexOf(n) !== i);
-      if (twice) throw new Error(`DAG ${dagId}: check "${id}" has two expectations named "${twice}"; give one a name`);
-      const severity = opts.severity ?? "error";
-      if (!CHECK_SEVERITIES.includes(severity)) throw new Error(`DAG ${dagId}: check "${id}" severity must be "error" or "warn"`);
+      // Everything else about the check (kinds, fields, bounds, names, severity) is validated with
+      // the rest of the DAG when the file loads (dags/validateChecks.ts), so all problems show at once.
       const check: CheckSpec = {
         dataset: opts.dataset,
         partitionColumn: opts.partitionColumn ?? "ds",
         expect: [...opts.expect],
-        severity,
+        severity: opts.severity ?? "error",
       };
       const run = () => {
         throw new Error(`check "${id}" is evaluated by the engine, not called`);

@@ -113,8 +113,43 @@ export const TRIGGER_RULES = Object.values(TriggerRule) as readonly TriggerRule[
 export const DeadLetterKind = { record: "record", task: "task" } as const;
 export type DeadLetterKind = (typeof DeadLetterKind)[keyof typeof DeadLetterKind];
 
-export const DeadLetterStatus = { open: "open", replay_pending: "replay_pending", replayed: "replayed", discarded: "discarded" } as const;
+/** States of a dead letter, and who sets each. */
+export const DeadLetterStatus = {
+  /** Waiting for a person (executor: ctx.validate, or a task's final failure; also a replay/retry that failed again). */
+  open: "open",
+  /** A person asked for a replay (record) or retry (task); the task instance was cleared and reruns (API/CLI). */
+  replay_pending: "replay_pending",
+  /** The rerun accepted the record (ctx.validate) or the retried task succeeded (database trigger). */
+  replayed: "replayed",
+  /** A person discarded (dismissed) it with a reason (API/CLI). */
+  discarded: "discarded",
+  /** Task letters: the failed task instance was marked success by a person; nothing to rerun (database trigger). */
+  resolved: "resolved",
+} as const;
 export type DeadLetterStatus = (typeof DeadLetterStatus)[keyof typeof DeadLetterStatus];
+export const DEAD_LETTER_STATUSES = Object.values(DeadLetterStatus) as readonly DeadLetterStatus[];
+/** Statuses in which a letter still needs someone (or its rerun): at most one such task letter per task instance. */
+export const UNSETTLED_DEAD_LETTER_STATUSES: ReadonlySet<DeadLetterStatus> = new Set<DeadLetterStatus>([DeadLetterStatus.open, DeadLetterStatus.replay_pending]);
+
+/** Events of a dead letter's history (dead_letter_history.event), and who writes each. */
+export const DeadLetterEvent = {
+  /** The letter was stored (executor for records; the task-failure trigger for tasks). */
+  created: "created",
+  /** A person changed a record letter's payload. */
+  edited: "edited",
+  /** A person asked for a replay / retry (status replay_pending, task cleared). */
+  replay_requested: "replay_requested",
+  /** The rerun's ctx.validate accepted the record, or the retried task succeeded. */
+  replayed: "replayed",
+  /** The rerun rejected the record again, or the task failed again: back to open, attempts + 1. */
+  requeued: "requeued",
+  /** A person discarded it with a reason. */
+  discarded: "discarded",
+  /** Task letters: the task instance was marked success. */
+  resolved: "resolved",
+} as const;
+export type DeadLetterEvent = (typeof DeadLetterEvent)[keyof typeof DeadLetterEvent];
+export const DEAD_LETTER_EVENTS = Object.values(DeadLetterEvent) as readonly DeadLetterEvent[];
 
 export const BackfillState = { queued: "queued", running: "running", paused: "paused", completed: "completed", canceled: "canceled" } as const;
 export type BackfillState = (typeof BackfillState)[keyof typeof BackfillState];

@@ -38,10 +38,64 @@ export interface PartitionWriter {
   overwrite(table: string, rows: readonly Record<string, unknown>[], options: { partitionColumn: string; partition?: string }): Promise<number>;
 }
 
+/** How a file read or write is recorded for lineage. */
+export interface FileDatasetOptions {
+  /** The partition recorded (default `ctx.partition`). */
+  partition?: string;
+  /**
+   * The dataset recorded, verbatim, instead of `file://<absolute path>`: one name for a folder of
+   * partitioned files, e.g. `file://incoming/orders` for `incoming/orders/{ds}.json`, so the
+   * lineage shows one dataset with a partition per day (match the task's `inputs`/`outputs`).
+   */
+  dataset?: string;
+}
+
 /** Writes files atomically (temp file + rename). */
 export interface FileWriter {
   /** Writes `data` to `path` (relative to the working directory or absolute) atomically and records a dataset event. */
-  overwrite(path: string, data: string | Uint8Array, options?: { partition?: string; rowCount?: number }): Promise<void>;
+  overwrite(path: string, data: string | Uint8Array, options?: FileDatasetOptions & { rowCount?: number }): Promise<void>;
+}
+
+/**
+ * Which partitions `ctx.partitions.read` reads: one (`partition`, default `ctx.partition`), a list
+ * (`partitions`), or a range (`from`/`to`, both inclusive, compared in the column's own type, so a
+ * `date` column orders as dates; either bound may be left open).
+ */
+export type PartitionSelection =
+  | { partition?: string; partitions?: never; from?: never; to?: never }
+  | { partitions: readonly string[]; partition?: never; from?: never; to?: never }
+  | { from?: string; to?: string; partition?: never; partitions?: never };
+
+/** Options of `ctx.partitions.read`. */
+export type PartitionReadOptions = { partitionColumn: string } & PartitionSelection;
+
+/** Reads warehouse partitions and records them as this try's inputs (lineage). */
+export interface PartitionReader {
+  /**
+   * Returns the rows of the selected partitions of `table` ("schema.table" or "table" in the
+   * warehouse schema), in no particular order, and records one read per partition present in the
+   * result (a single requested partition is recorded even when it has no rows). Each read points
+   * at the partition's latest write at this moment. Throws on a bad identifier or any SQL error
+   * (nothing is recorded then).
+   */
+  read<R extends Record<string, unknown> = Record<string, unknown>>(table: string, options: PartitionReadOptions): Promise<R[]>;
+  /**
+   * Records reads of `partitions` of `dataset` for a task that read them with its own SQL:
+   * "schema.table", "table" (warehouse schema), or a URI with a scheme ("file://..." paths are
+   * made absolute). Returns nothing; an empty list records nothing.
+   */
+  markRead(dataset: string, partitions: readonly string[]): Promise<void>;
+}
+
+/** Reads files and records them as this try's inputs (lineage). */
+export interface FileReader {
+  /**
+   * Reads the file at `path` (relative to the working directory or absolute) and records a read of
+   * `file://<absolute path>`, partition `options.partition` (default `ctx.partition`). Answers a
+   * Buffer, or a string when `encoding` is given. Throws (recording nothing) when the file cannot be read.
+   */
+  read(path: string, options?: FileDatasetOptions): Promise<Buffer>;
+  read(path: string, options: FileDatasetOptions & { encoding: BufferEncoding }): Promise<string>;
 }
 
 /** SQL access to the warehouse Postgres (RUNNEL_WAREHOUSE_URL, default the Runnel database). */
@@ -105,8 +159,10 @@ export interface TaskContext<U = Record<string, never>, P = Record<string, never
   /** Aborted at the task's timeout or when the run is canceled. */
   signal: AbortSignal;
   log: TaskLogger;
-  partitions: PartitionWriter;
-  files: FileWriter;
+  /** Partition overwrites and reads; both are recorded for lineage. */
+  partitions: PartitionWriter & PartitionReader;
+  /** Atomic file writes and file reads; both are recorded for lineage. */
+  files: FileWriter & FileReader;
   warehouse: WarehouseClient;
   /**
    * A named connection: the Postgres at env `RUNNEL_CONN_<NAME>` (name upper-cased). Each query
@@ -170,8 +226,18 @@ export interface SensorOptions<N extends Needs, O extends TaskOutput, P> extends
   doc?: string;
 }
 
-/** A schedule: cron ("0 6 * * *"), a preset ("@daily"), or null for manual runs only. */
-export type Schedule = string | null;
+/**
+ * Data-aware scheduling: the DAG runs once for each partition written to its `datasets`
+ * (when there are several, once each of them has that partition). The run's logical date is the
+ * partition's date (read in the DAG's timezone), so `ctx.partition` is the partition written upstream.
+ */
+export interface DatasetSchedule {
+  /** Dataset URIs as writers record them: "schema.table" or "file://<absolute path>". */
+  datasets: readonly string[];
+}
+
+/** A schedule: cron ("0 6 * * *"), a preset ("@daily"), datasets (`{ datasets: [...] }`), or null for manual runs only. */
+export type Schedule = string | DatasetSchedule | null;
 
 /** Options of `defineDag`. */
 export interface DagOptions<PS extends z.ZodType = z.ZodType<Record<string, never>>> {

@@ -50,10 +50,22 @@ export async function recordCheckResults(db: Db, key: CheckResultKey, results: r
   });
 }
 
+/** A stored check result with the try it belongs to. */
+export interface StoredCheckResult extends CheckResultRow {
+  task_id: string;
+  task_instance_id: number;
+  try_number: number;
+  severity: CheckSeverity;
+  partition: string;
+  dataset: string;
+  created_at: Date;
+}
+
 /** Stored check results of a run, oldest task first (for the run page and tests). */
-export async function checkResultsOfRun(db: Db, dagRunId: number): Promise<(CheckResultRow & { task_id: string; severity: CheckSeverity; partition: string; dataset: string })[]> {
-  return db("check_results")
+export async function checkResultsOfRun(db: Db, dagRunId: number): Promise<StoredCheckResult[]> {
+  const rows = (await db("check_results")
     .where({ dag_run_id: dagRunId })
     .orderBy("id")
-    .select("task_id", "dataset", "partition", "severity", "expectation", "kind", "passed", "observed", "threshold");
+    .select("task_id", "task_instance_id", "try_number", "dataset", "partition", "severity", "expectation", "kind", "passed", "observed", "threshold", "created_at")) as StoredCheckResult[];
+  return rows.map((r) => ({ ...r, task_instance_id: Number(r.task_instance_id) }));
 }

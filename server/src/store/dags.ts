@@ -24,7 +24,10 @@ export interface DagRow {
   /** False once no DAG file defines this id any more. */
   isActive: boolean;
   latestVersionId: number | null;
+  /** Cron or preset; null for manual-only and dataset-scheduled DAGs. */
   schedule: string | null;
+  /** The datasets of a data-aware schedule (`schedule: { datasets }`), else null. */
+  scheduleDatasets: string[] | null;
   timezone: string;
   description: string | null;
   tags: string[];
@@ -58,6 +61,7 @@ interface RawDagRow {
   is_active: boolean;
   latest_version_id: number | null;
   schedule: string | null;
+  schedule_datasets: string[] | null;
   timezone: string;
   description: string | null;
   tags: string[];
@@ -78,6 +82,12 @@ interface RawVersionRow {
 /** Serializes every DAG sync across processes, so concurrent syncs cannot deadlock on row order. */
 const SYNC_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext('runnel:dags:sync'))";
 
+/** The datasets a serialized DAG is scheduled on, or null when its schedule is a cron, a preset or manual. */
+export function scheduleDatasetsOf(dag: Pick<SerializedDag, "schedule">): string[] | null {
+  const s = dag.schedule;
+  return typeof s === "object" && s !== null ? s.datasets : null;
+}
+
 function toDagRow(r: RawDagRow): DagRow {
   return {
     dagId: r.dag_id,
@@ -86,6 +96,7 @@ function toDagRow(r: RawDagRow): DagRow {
     isActive: r.is_active,
     latestVersionId: r.latest_version_id,
     schedule: r.schedule,
+    scheduleDatasets: r.schedule_datasets,
     timezone: r.timezone,
     description: r.description,
     tags: r.tags,
@@ -99,7 +110,8 @@ async function upsertDags(trx: Knex.Transaction, dags: readonly DagToSync[]): Pr
   const rows = dags.map((d) => ({
     dag_id: d.serialized.dagId,
     fileloc: d.fileloc,
-    schedule: d.serialized.schedule,
+    schedule: typeof d.serialized.schedule === "string" ? d.serialized.schedule : null,
+    schedule_datasets: scheduleDatasetsOf(d.serialized) === null ? null : JSON.stringify(scheduleDatasetsOf(d.serialized)),
     timezone: d.serialized.timezone,
     description: d.serialized.description,
     tags: JSON.stringify(d.serialized.tags),
@@ -110,7 +122,7 @@ async function upsertDags(trx: Knex.Transaction, dags: readonly DagToSync[]): Pr
   await trx("dags")
     .insert(rows)
     .onConflict("dag_id")
-    .merge(["fileloc", "schedule", "timezone", "description", "tags", "last_parsed_at", "is_active"]);
+    .merge(["fileloc", "schedule", "schedule_datasets", "timezone", "description", "tags", "last_parsed_at", "is_active"]);
 }
 
 /** Inserts the versions not stored yet and returns dagId -> version id for all of them. */

@@ -1,24 +1,9 @@
 import type { Knex } from "knex";
-import type { DeadLetterKind, DeadLetterStatus } from "../sdk/states";
+import { DeadLetterEvent, type DeadLetterKind, type DeadLetterStatus } from "../sdk/states";
 import type { Db } from "./db";
 import { toDeadLetter, toJsonText, type DeadLetter, type DeadLetterRow } from "./deadLetters";
 
-/** Events of a dead letter's history (migration 0008's CHECK lists the same). */
-export const DeadLetterEvent = {
-  /** The executor stored the letter. */
-  created: "created",
-  /** A person changed its payload. */
-  edited: "edited",
-  /** A person asked for a replay (status replay_pending, task cleared). */
-  replay_requested: "replay_requested",
-  /** The rerun's ctx.validate accepted the (edited) record. */
-  replayed: "replayed",
-  /** The rerun's ctx.validate rejected it again: back to open, attempts + 1. */
-  requeued: "requeued",
-  /** A person discarded it with a reason. */
-  discarded: "discarded",
-} as const;
-export type DeadLetterEvent = (typeof DeadLetterEvent)[keyof typeof DeadLetterEvent];
+export { DeadLetterEvent } from "../sdk/states";
 
 /** One history entry. */
 export interface DeadLetterHistoryEntry {
@@ -39,6 +24,8 @@ export interface DeadLetterSearch {
   q?: string;
   /** Only letters created before this instant. */
   olderThan?: Date;
+  /** Only these letters. */
+  ids?: readonly number[];
 }
 
 function applySearch(q: Knex.QueryBuilder, f: DeadLetterSearch): void {
@@ -49,6 +36,7 @@ function applySearch(q: Knex.QueryBuilder, f: DeadLetterSearch): void {
   if (f.kind !== undefined) q.where("kind", f.kind);
   if (f.q !== undefined && f.q !== "") q.whereILike("error", `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
   if (f.olderThan !== undefined) q.where("created_at", "<", f.olderThan);
+  if (f.ids !== undefined) q.whereIn("id", [...f.ids]);
 }
 
 /** A page of letters newest first, with id < `beforeId`; asks for `limit + 1` so the caller knows whether there is more. */

@@ -16,6 +16,8 @@ export interface RecordDeadLetterInput {
   error: string;
   /** Structured validation issues (zod's), stored as JSON. */
   issues: unknown;
+  /** JSON Schema of the contract the record broke (ctx.validate), checked before a replay; null when unknown. */
+  schema?: unknown;
 }
 
 /** A stored dead letter: the record (or failed task) as written, plus its state. */
@@ -25,6 +27,8 @@ export interface DeadLetter extends RecordDeadLetterInput {
   status: DeadLetterStatus;
   /** How many times this record / task failed while the dead letter was open. */
   attempts: number;
+  /** JSON Schema the payload must meet (record letters from ctx.validate), else null. */
+  schema: unknown;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -97,6 +101,7 @@ interface IncomingRecord {
   payload: unknown;
   error: string;
   issues: unknown;
+  schema: unknown;
 }
 
 /** One row per identity (the last wins), so the set-based upsert below matches at most one open row each. */
@@ -117,6 +122,7 @@ function dedupeIncoming(rows: readonly RecordDeadLetterInput[]): IncomingRecord[
       payload: payloadText === null ? null : (JSON.parse(payloadText) as unknown),
       error: String(r.error ?? "invalid record"),
       issues: r.issues === undefined ? null : (JSON.parse(toJsonText(r.issues) ?? "null") as unknown),
+      schema: r.schema === undefined ? null : (JSON.parse(toJsonText(r.schema) ?? "null") as unknown),
     });
   });
   return [...byIdentity.values()];
@@ -126,11 +132,11 @@ const UPSERT_RECORDS_SQL = `
   WITH incoming AS (
     SELECT * FROM jsonb_to_recordset(?::jsonb) AS x(
       ord int, dag_id text, task_id text, task_instance_id bigint, dag_run_id bigint, try_number int,
-      partition text, record_key text, payload jsonb, error text, issues jsonb)
+      partition text, record_key text, payload jsonb, error text, issues jsonb, schema jsonb)
   ),
   updated AS (
     UPDATE dead_letters d
-       SET payload = i.payload, error = i.error, issues = i.issues, task_instance_id = i.task_instance_id,
+       SET payload = i.payload, error = i.error, issues = i.issues, schema = coalesce(i.schema, d.schema), task_instance_id = i.task_instance_id,
            dag_run_id = i.dag_run_id, try_number = i.try_number, attempts = d.attempts + 1, updated_at = now()
       FROM incoming i
      WHERE d.kind = 'record' AND d.status = 'open' AND d.dag_id = i.dag_id AND d.task_id = i.task_id
@@ -140,8 +146,8 @@ const UPSERT_RECORDS_SQL = `
     RETURNING d.id, i.ord
   ),
   inserted AS (
-    INSERT INTO dead_letters (kind, dag_id, task_id, task_instance_id, dag_run_id, try_number, partition, record_key, payload, error, issues)
-    SELECT 'record', i.dag_id, i.task_id, i.task_instance_id, i.dag_run_id, i.try_number, i.partition, i.record_key, i.payload, i.error, i.issues
+    INSERT INTO dead_letters (kind, dag_id, task_id, task_instance_id, dag_run_id, try_number, partition, record_key, payload, error, issues, schema)
+    SELECT 'record', i.dag_id, i.task_id, i.task_instance_id, i.dag_run_id, i.try_number, i.partition, i.record_key, i.payload, i.error, i.issues, i.schema
       FROM incoming i
      WHERE i.ord NOT IN (SELECT ord FROM updated)
      ORDER BY i.ord
@@ -166,6 +172,7 @@ export interface DeadLetterRow {
   payload: unknown;
   error: string;
   issues: unknown;
+  schema: unknown;
   attempts: number;
   created_at: Date;
   updated_at: Date;
@@ -199,6 +206,7 @@ export function toDeadLetter(r: DeadLetterRow): DeadLetter {
     payload: r.payload,
     error: r.error,
     issues: r.issues,
+    schema: r.schema ?? null,
     attempts: r.attempts,
     createdAt: r.created_at,
     updatedAt: r.updated_at,

@@ -19,6 +19,8 @@ export interface NewRun {
   graph: SerializedDag;
   conf?: Record<string, unknown>;
   backfillId?: number | null;
+  /** The dataset event that caused a dataset-triggered run. */
+  triggerEventId?: number | null;
 }
 
 export interface RunRow {
@@ -44,35 +46,39 @@ export interface RunRow {
  * scheduled/backfill run for the same logical date) is left alone and null is returned.
  */
 export async function createRun(db: Db, run: NewRun): Promise<number | null> {
+  return withConn(db, (conn) => createRunOn(conn, run));
+}
+
+/** `createRun` on a given connection, so it can be part of the caller's transaction. */
+export async function createRunOn(conn: PgConn, run: NewRun): Promise<number | null> {
   const priority = run.runType === "backfill" ? QUEUE_PRIORITY.backfill : QUEUE_PRIORITY.fresh;
   const tasks = run.graph.tasks.map((t) => ({ task_id: t.id, max_tries: t.retries + 1, trigger_rule: t.triggerRule, upstream: t.upstream, weight: t.priorityWeight }));
   // One statement: the run and its task instances commit together or not at all.
-  const r = await withConn(db, (conn) =>
-    conn.query<{ id: number }>(
-      `WITH run AS (
-         INSERT INTO dag_runs (dag_id, run_id, run_type, state, logical_date, data_interval_start, data_interval_end, dag_version_id, conf, backfill_id)
-         VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8::jsonb, $9)
-         ON CONFLICT DO NOTHING RETURNING id),
-       tis AS (
-         INSERT INTO task_instances (dag_run_id, dag_id, task_id, state, max_tries, trigger_rule, upstream_task_ids, priority_weight, queue_priority)
-         SELECT run.id, $1, t.task_id, 'pending', t.max_tries, t.trigger_rule, t.upstream, t.weight, $10
-         FROM run CROSS JOIN jsonb_to_recordset($11::jsonb) AS t(task_id text, max_tries integer, trigger_rule text, upstream text[], weight integer)
-         RETURNING 1)
-       SELECT id, (SELECT count(*) FROM tis) AS tasks FROM run`,
-      [
-        run.dagId,
-        run.runId,
-        run.runType,
-        run.logicalDate,
-        run.dataIntervalStart,
-        run.dataIntervalEnd,
-        run.versionId,
-        JSON.stringify(run.conf ?? {}),
-        run.backfillId ?? null,
-        priority,
-        JSON.stringify(tasks),
-      ],
-    ),
+  const r = await conn.query<{ id: number }>(
+    `WITH run AS (
+       INSERT INTO dag_runs (dag_id, run_id, run_type, state, logical_date, data_interval_start, data_interval_end, dag_version_id, conf, backfill_id, trigger_event_id)
+       VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8::jsonb, $9, $12)
+       ON CONFLICT DO NOTHING RETURNING id),
+     tis AS (
+       INSERT INTO task_instances (dag_run_id, dag_id, task_id, state, max_tries, trigger_rule, upstream_task_ids, priority_weight, queue_priority)
+       SELECT run.id, $1, t.task_id, 'pending', t.max_tries, t.trigger_rule, t.upstream, t.weight, $10
+       FROM run CROSS JOIN jsonb_to_recordset($11::jsonb) AS t(task_id text, max_tries integer, trigger_rule text, upstream text[], weight integer)
+       RETURNING 1)
+     SELECT id, (SELECT count(*) FROM tis) AS tasks FROM run`,
+    [
+      run.dagId,
+      run.runId,
+      run.runType,
+      run.logicalDate,
+      run.dataIntervalStart,
+      run.dataIntervalEnd,
+      run.versionId,
+      JSON.stringify(run.conf ?? {}),
+      run.backfillId ?? null,
+      priority,
+      JSON.stringify(tasks),
+      run.triggerEventId ?? null,
+    ],
   );
   return r.rows[0]?.id ?? null;
 }

@@ -151,14 +151,17 @@ export interface MarkResult {
  * current state and try number), then judges the run's pending downstream and ends the run if
  * nothing is left open (an ended run is reopened first so its state is recomputed). Queued or
  * running task instances, and ones already in that state, are left alone (empty `marked`).
+ * `actor` (a username) is the actor of the task dead-letter history this writes (migration 0011).
  * @throws TaskActionError not_found.
  */
-export async function markTaskInstance(db: Db, tiId: number, state: "success" | "failed", dryRun: boolean): Promise<MarkResult> {
+export async function markTaskInstance(db: Db, tiId: number, state: "success" | "failed", dryRun: boolean, actor?: string): Promise<MarkResult> {
   const first = (await db("task_instances").select("dag_run_id").where({ id: tiId }).first()) as { dag_run_id: number } | undefined;
   if (!first) throw new TaskActionError("not_found", `no task instance ${tiId}`);
   const dagRunId = first.dag_run_id;
   return withTx(db, async (conn) => {
     await lockRun(conn, dagRunId);
+    // Who did it, for the dead-letter history the task-state triggers write (migration 0011).
+    if (actor !== undefined) await conn.query("SELECT set_config('runnel.actor', $1, true)", [actor]);
     const ti = (await conn.query<TiRow>("SELECT id, task_id, state, try_number, upstream_task_ids FROM task_instances WHERE id = $1 FOR UPDATE", [tiId])).rows[0];
     if (!ti) throw new TaskActionError("not_found", `no task instance ${tiId}`);
     const eligible = ti.state !== state && (TERMINAL_TASK_STATES.has(ti.state) || ti.state === TaskState.pending);

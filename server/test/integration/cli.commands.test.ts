@@ -33,7 +33,7 @@ describe("the runnel CLI", () => {
   it("lists DAGs, triggers with validated params, pauses and unpauses", async () => {
     const list = await runnel("dags", "list", "--json");
     expect(list.code).toBe(0);
-    expect(JSON.parse(list.stdout).dags.map((d: { dagId: string }) => d.dagId).sort()).toEqual(["customer_analytics", "hello"]);
+    expect(JSON.parse(list.stdout).dags.map((d: { dagId: string }) => d.dagId).sort()).toEqual(["customer_analytics", "customer_segments", "hello"]);
 
     const bad = await runnel("dags", "trigger", "customer_analytics", "--conf", '{"customers": -3}');
     expect(bad.code).toBe(1);

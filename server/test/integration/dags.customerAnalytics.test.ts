@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testTask } from "../../src/cli/testRuns";
-import { createEngineEnv, REPO_DAGS, startEngine, taskStates, trigger, waitForRunEnd, type Engine, type EngineEnv } from "../helpers/engine";
+import { createEngineEnv, REPO_DAGS, startEngine, taskStates, trigger, waitFor, waitForRunEnd, type Engine, type EngineEnv } from "../helpers/engine";
 
 let env: EngineEnv;
 let engine: Engine;
@@ -29,7 +29,7 @@ async function partitionFacts(table: string, ds: string): Promise<{ count: numbe
 describe("the example DAGs", () => {
   it("load without import errors", () => {
     expect(engine.rt.registry.importErrors()).toEqual([]);
-    expect(engine.rt.registry.list().map((d) => d.serialized.dagId).sort()).toEqual(["customer_analytics", "hello"]);
+    expect(engine.rt.registry.list().map((d) => d.serialized.dagId).sort()).toEqual(["customer_analytics", "customer_segments", "hello"]);
   });
 
   it("customer_analytics runs end to end for one date through the scheduler and workers", async () => {
@@ -54,6 +54,29 @@ describe("the example DAGs", () => {
     expect(Number(letters[0]!.n)).toBeGreaterThan(0);
     const events = await env.db("dataset_events as e").join("datasets as d", "d.id", "e.dataset_id").join("task_instances as t", "t.id", "e.task_instance_id").where({ "t.dag_run_id": runId }).pluck("d.uri");
     expect(events).toContain("warehouse.customer_metrics");
+    // Lineage is complete: each task that reads records what it read, pointing at the write it saw.
+    const reads: Array<{ task_id: string; uri: string; partition: string; event_id: number | null }> = await env.db("dataset_reads as r")
+      .join("datasets as d", "d.id", "r.dataset_id")
+      .join("task_instances as t", "t.id", "r.task_instance_id")
+      .where({ "t.dag_run_id": runId })
+      .select("t.task_id", "d.uri", "r.partition", "r.event_id");
+    const readBy = (task: string) => reads.filter((r) => r.task_id === task).map((r) => `${r.uri}|${r.partition}`).sort();
+    expect(readBy("extract_orders")).toEqual(["file://incoming/orders|2024-03-01"]);
+    expect(readBy("customer_metrics")).toEqual(["warehouse.raw_orders|2024-03-01"]);
+    expect(readBy("customer_alerts")).toEqual(["warehouse.customer_metrics|2024-03-01", "warehouse.raw_tickets|2024-03-01"]);
+    expect(readBy("data_quality")).toEqual(["warehouse.customer_alerts|2024-03-01", "warehouse.customer_metrics|2024-03-01", "warehouse.raw_orders|2024-03-01"]);
+    expect(readBy("check_customer_metrics")).toEqual(["warehouse.customer_metrics|2024-03-01"]);
+    expect(reads.filter((r) => r.event_id === null)).toEqual([]);
+    // customer_segments is scheduled on warehouse.customer_metrics: the write above started it for that partition.
+    const segmentsRun = await waitFor("the dataset-triggered customer_segments run", async () =>
+      env.db("dag_runs").where({ dag_id: "customer_segments", run_type: "dataset_triggered" }).first<{ id: number; logical_date: Date } | undefined>("id", "logical_date"),
+    );
+    expect(segmentsRun.logical_date.toISOString()).toBe("2024-03-01T00:00:00.000Z");
+    expect(await waitForRunEnd(env.db, segmentsRun.id)).toBe("success");
+    const segments = await env.db.raw("SELECT sum(customers)::int AS n FROM warehouse.customer_segments WHERE ds = '2024-03-01'");
+    expect(segments.rows[0].n).toBe(metrics.count);
+    const segmentReads = await env.db("dataset_reads as r").join("datasets as d", "d.id", "r.dataset_id").where({ "r.dag_run_id": segmentsRun.id }).select("d.uri", "r.partition");
+    expect(segmentReads).toEqual([{ uri: "warehouse.customer_metrics", partition: "2024-03-01" }]);
     const hello = await trigger(engine.rt, "hello");
     expect(await waitForRunEnd(env.db, hello)).toBe("success");
   });

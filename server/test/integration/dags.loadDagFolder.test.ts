@@ -102,6 +102,17 @@ describe("loadDagFolder: broken files", () => {
     ["bad_limits.ts", /^DAG "fixture_bad_limits" has 2 problems:\n {2}- maxActiveRuns must be a positive integer, got 0\n {2}- maxActiveTasks must be a positive integer, got 2.5$/],
     ["bad_duration.js", /^DAG "fixture_bad_duration": defaults\.retryDelay: cannot read "5 minutes"/],
     ["bad_params.js", /^DAG "fixture_bad_params": params must be a zod schema/],
+    [
+      "bad_check.js",
+      new RegExp(
+        [
+          String.raw`^DAG "fixture_bad_check" has 3 problems:`,
+          String.raw`  - check "orders_quality": expect\[0\] \(rowCount\): min \(10\) is greater than max \(5\)`,
+          String.raw`  - check "orders_quality": expect\[1\]: unknown kind "nullRate" \(one of rowCount, nullRatio, .*\)`,
+          String.raw`  - check "orders_quality": expect\[2\] \(freshness\): within: cannot read "2 days" \(use e\.g\. 500ms, 30s, 10m, 2h, 1d\)$`,
+        ].join("\n"),
+      ),
+    ],
   ])("%s", (fileloc, message) => {
     expect(messageOf(snapshot, fileloc)).toMatch(message);
   });

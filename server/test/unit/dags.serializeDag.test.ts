@@ -81,6 +81,38 @@ describe("serializeDag", () => {
     expect(schema.type).toBe("object");
     expect(Object.keys(schema.properties)).toEqual(["region"]);
   });
+
+  it("stores each check's dataset, partition column, severity and expectations with their persisted names", () => {
+    const dag = defineDag({ id: "checked" }, (d) => {
+      const load = d.task("load", { outputs: ["warehouse.orders"], run: () => 1 });
+      d.check("orders_ok", {
+        needs: { load },
+        dataset: "warehouse.orders",
+        severity: "warn",
+        expect: [
+          { kind: "rowCount", min: 1 },
+          { kind: "nullRatio", column: "customer_id", max: 0.01 },
+          { kind: "freshness", column: "updated_at", within: "2d", name: "fresh" },
+        ],
+      });
+      d.check("defaults", { dataset: "orders", expect: [{ kind: "unique", columns: ["id", "ds"] }] });
+    });
+    const g = serializeDag(dag, scheduleOf());
+    expect("check" in g.tasks[0]!).toBe(false);
+    expect(g.tasks[1]).toMatchObject({ id: "orders_ok", kind: "task", inputs: ["warehouse.orders"], upstream: ["load"] });
+    expect(g.tasks[1]!.check).toEqual({
+      dataset: "warehouse.orders",
+      partitionColumn: "ds",
+      severity: "warn",
+      expect: [
+        { kind: "rowCount", min: 1, name: "rowCount" },
+        { kind: "nullRatio", column: "customer_id", max: 0.01, name: "nullRatio(customer_id)" },
+        { kind: "freshness", column: "updated_at", within: "2d", name: "fresh" },
+      ],
+    });
+    expect(g.tasks[2]!.check).toEqual({ dataset: "orders", partitionColumn: "ds", severity: "error", expect: [{ kind: "unique", columns: ["id", "ds"], name: "unique(id,ds)" }] });
+    expect(JSON.parse(JSON.stringify(g))).toEqual(g);
+  });
 });
 
 describe("versionHash", () => {

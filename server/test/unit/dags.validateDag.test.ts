@@ -40,6 +40,28 @@ describe("validateDag", () => {
     expect(problems).toEqual(['invalid schedule "nope"']);
   });
 
+  it("accepts a dataset schedule and compiles it as manual-only (no clock runs)", () => {
+    const seen: ScheduleSpec[] = [];
+    const result = validateDag(dagWith({ schedule: { datasets: ["warehouse.orders", "file:///data/x"] } }), (spec) => {
+      seen.push(spec);
+      return okCompiler(spec);
+    });
+    expect(result.ok).toBe(true);
+    expect(seen.map((s) => s.schedule)).toEqual([null]);
+  });
+
+  it.each([
+    [{ datasets: [] }, /schedule\.datasets must be a non-empty array/],
+    [{ datasets: "warehouse.orders" }, /schedule\.datasets must be a non-empty array/],
+    [{ datasets: ["warehouse.orders", ""] }, /schedule\.datasets must hold dataset URIs/],
+    [{ datasets: ["a.b", "a.b"] }, /schedule\.datasets lists "a\.b" twice/],
+    [{ dataset: ["a.b"] }, /^schedule must be a cron string, a preset such as "@daily", \{ datasets: \[\.\.\.\] \}, or null/],
+  ])("reports the dataset schedule %j", (schedule, message) => {
+    const problems = problemsOf(dagWith({ schedule }));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(message);
+  });
+
   it("rejects a schedule that is not a string", () => {
     expect(problemsOf(dagWith({ schedule: 5 }))).toEqual([expect.stringMatching(/^schedule must be a cron string/)]);
   });

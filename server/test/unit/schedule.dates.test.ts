@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ScheduleError, formatDs, parseDateInZone, partitionKey } from "../../src/schedule/index";
+import { ScheduleError, describeDagSchedule, formatDs, parseDateInZone, partitionInterval, partitionKey } from "../../src/schedule/index";
 
 describe("parseDateInZone", () => {
   it.each([
@@ -89,5 +89,30 @@ describe("partitionKey", () => {
     ["2024-10-27T01:30:00Z", "Europe/Berlin", "2024-10-27T02:30+01:00"],
   ])("interval starting %s in %s is %s", (start, zone, key) => {
     expect(partitionKey(at(start), zone)).toBe(key);
+  });
+});
+
+describe("partitionInterval (the run a dataset-triggered partition gets)", () => {
+  it.each([
+    ["2024-05-01", "UTC", "2024-05-01T00:00:00.000Z", "2024-05-02T00:00:00.000Z"],
+    ["2024-12-31", "UTC", "2024-12-31T00:00:00.000Z", "2025-01-01T00:00:00.000Z"],
+    // A 23-hour local day (spring DST): the next local midnight, not start + 24 h.
+    ["2024-03-10", "America/New_York", "2024-03-10T05:00:00.000Z", "2024-03-11T04:00:00.000Z"],
+    ["2024-03-01T06:00", "Europe/Berlin", "2024-03-01T05:00:00.000Z", "2024-03-01T05:00:00.000Z"],
+    ["2024-11-03T01:00-05:00", "America/New_York", "2024-11-03T06:00:00.000Z", "2024-11-03T06:00:00.000Z"],
+  ])("%s in %s is [%s, %s) and names the same partition again", (partition, tz, start, end) => {
+    const interval = partitionInterval(partition, tz);
+    expect(interval && { start: interval.start.toISOString(), end: interval.end.toISOString() }).toEqual({ start, end });
+    expect(partitionKey(interval!, tz)).toBe(partition);
+  });
+
+  it.each(["eu-west", "2024-13-01", "2024-02-30", ""])("is null for %j, which names no date", (partition) => {
+    expect(partitionInterval(partition, "UTC")).toBeNull();
+  });
+
+  it("describes dataset schedules in words", () => {
+    expect(describeDagSchedule(null, ["warehouse.orders"])).toBe("when warehouse.orders is written (per partition)");
+    expect(describeDagSchedule(null, ["a.x", "b.y"])).toBe("when a.x, b.y are all written (per partition)");
+    expect(describeDagSchedule("@daily", null)).toBe(describeDagSchedule("@daily", []));
   });
 });

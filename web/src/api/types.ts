@@ -45,6 +45,44 @@ export type {
   TriggerRequest,
   TriggerResponse,
 } from "../../../server/src/api/contract";
+// Dead letters (contract/deadLetters.ts) and a run's check results (contract/checks.ts).
+export type { DeadLetterEvent, DeadLetterKind, DeadLetterStatus } from "../../../server/src/sdk/states";
+export type {
+  DeadLetter,
+  DeadLetterActionResponse,
+  DeadLetterBulkRequest,
+  DeadLetterCountsResponse,
+  DeadLetterDetail,
+  DeadLetterFilter,
+  DeadLetterHistoryEntry,
+  DeadLetterListResponse,
+  DeadLetterValidateResponse,
+  PayloadIssue,
+  RunCheckResult,
+  RunChecksResponse,
+} from "../../../server/src/api/contract";
+// Lineage: datasets, partitions, the tasks that write and read them (contract/lineage.ts).
+export type {
+  DatasetCheckResult,
+  DatasetDetailResponse,
+  DatasetListResponse,
+  DatasetPartition,
+  DatasetSummary,
+  DownstreamImpact,
+  ImpactedRun,
+  ImpactedTask,
+  LineageEdge,
+  LineageGraphResponse,
+  LineageNode,
+  LineageTaskKey,
+  PartitionDetailResponse,
+  PartitionEdge,
+  PartitionNode,
+  PartitionWrite,
+  ReprocessRequest,
+  ReprocessResponse,
+  Writer,
+} from "../../../server/src/api/contract";
 
 /** The subset of JSON Schema the trigger form understands (a DAG's `paramsSchema`). */
 export interface JsonSchema {

@@ -53,7 +53,7 @@ export function DagPage({ dagId }: { dagId: string }) {
           {dag.data && (
             <>
               <span className="muted small schedule-inline">
-                {dag.data.schedule === null ? "Manual only" : dag.data.scheduleDescription}
+                {dag.data.schedule === null && dag.data.scheduleDatasets === null ? "Manual only" : dag.data.scheduleDescription}
                 {dag.data.schedule !== null && <code> {dag.data.schedule}</code>}
               </span>
               {dag.data.tags.map((t) => (

@@ -6,6 +6,7 @@ import { RecentRuns } from "./RecentRuns";
 import { RunStateBadge } from "./RunStateBadge";
 
 function ScheduleCell({ dag }: { dag: DagSummary }) {
+  if (dag.scheduleDatasets !== null) return <span>{dag.scheduleDescription}</span>;
   if (dag.schedule === null) return <span className="muted">Manual only</span>;
   return (
     <div className="stack">

@@ -3,6 +3,7 @@ import { durationBetween, formatDuration } from "../format/duration";
 import { logicalDateLabel, utcDateTime, utcTime } from "../format/time";
 import { Link, dagPath, navigate, runPath, useLocation, withSearch } from "../router";
 import { TaskInstancePanel } from "../taskInstances/TaskInstancePanel";
+import { RunChecks } from "./RunChecks";
 import { StateBadge } from "../ui/StateBadge";
 import { taskStateStyle } from "../ui/taskStateStyle";
 import { useCancelRun, useRun } from "./useRuns";
@@ -116,6 +117,7 @@ export function RunPage({ dagRunId }: { dagRunId: string }) {
                   </table>
                 </div>
               </section>
+              <RunChecks dagRunId={dagRunId} />
               <section className="card" aria-label="Params">
                 <div className="card-head">
                   <h3 className="section-title">Params</h3>

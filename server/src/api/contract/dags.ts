@@ -15,8 +15,10 @@ export type RecentRun = z.infer<typeof RecentRunSchema>;
 /** A DAG as listed by `GET /api/dags`. */
 export const DagSummarySchema = z.object({
   dagId: z.string(),
-  /** Cron expression or preset (`@daily`); null = manual only. */
+  /** Cron expression or preset (`@daily`); null = manual only or data-aware (see `scheduleDatasets`). */
   schedule: z.string().nullable(),
+  /** Data-aware scheduling: the DAG runs for each partition written to these datasets; null otherwise. */
+  scheduleDatasets: z.array(z.string()).nullable(),
   /** The schedule in words, e.g. "every day at 00:00". */
   scheduleDescription: z.string(),
   isPaused: z.boolean(),
@@ -56,6 +58,15 @@ export const GraphNodeSchema = z.object({
   /** Dataset URIs read and written. */
   inputs: z.array(z.string()),
   outputs: z.array(z.string()),
+  /** A data-quality check's settings (`dag.check` tasks only): each expectation as written, with its persisted `name`. */
+  check: z
+    .object({
+      dataset: z.string(),
+      partitionColumn: z.string(),
+      severity: z.enum(["error", "warn"]),
+      expect: z.array(jsonObject.and(z.object({ kind: z.string(), name: z.string() }))),
+    })
+    .optional(),
 });
 export type GraphNode = z.infer<typeof GraphNodeSchema>;
 

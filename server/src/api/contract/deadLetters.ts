@@ -1,10 +1,10 @@
 /** API contract: dead letters. See ../contract.ts. */
 import { z } from "zod";
-import { DeadLetterKind, DeadLetterStatus } from "../../sdk/states";
+import { DeadLetterEvent, DeadLetterKind, DeadLetterStatus } from "../../sdk/states";
 import { TaskRefSchema } from "./actions";
 import { cursorInput, dateInput, isoString, limitInput } from "./fields";
 
-/** A dead letter's status: open -> replay_pending -> replayed (or back to open), or discarded. */
+/** A dead letter's status: open -> replay_pending -> replayed (or back to open), or discarded; task letters also resolved (marked success). */
 export const DeadLetterStatusSchema = z.enum(Object.values(DeadLetterStatus));
 /** `record` (an invalid record from ctx.validate/ctx.deadLetter) or `task` (a task that exhausted its retries). */
 export const DeadLetterKindSchema = z.enum(Object.values(DeadLetterKind));
@@ -49,11 +49,17 @@ export type DeadLetter = z.infer<typeof DeadLetterSchema>;
 export const DeadLetterListResponseSchema = z.object({ deadLetters: z.array(DeadLetterSchema), nextCursor: z.string().nullable() });
 export type DeadLetterListResponse = z.infer<typeof DeadLetterListResponseSchema>;
 
-/** One history entry: created, edited (details.before), replay_requested, replayed, requeued, discarded (details.reason). */
-export const DeadLetterHistoryEntrySchema = z.object({ event: z.string(), actor: z.string(), details: z.unknown(), at: isoString });
+/** What happened to a letter (DeadLetterEvent in sdk/states.ts). */
+export const DeadLetterEventSchema = z.enum(Object.values(DeadLetterEvent));
+/** One history entry: created, edited (details.before), replay_requested, replayed, requeued, discarded (details.reason), resolved. `actor`: a username, or `task` for the engine. */
+export const DeadLetterHistoryEntrySchema = z.object({ event: DeadLetterEventSchema, actor: z.string(), details: z.unknown(), at: isoString });
+export type DeadLetterHistoryEntry = z.infer<typeof DeadLetterHistoryEntrySchema>;
 
-/** `GET /api/dead-letters/:id`: the letter with its zod issues and history. */
-export const DeadLetterDetailSchema = DeadLetterSchema.extend({ issues: z.unknown(), history: z.array(DeadLetterHistoryEntrySchema) });
+/**
+ * `GET /api/dead-letters/:id`: the letter with its zod issues, history, and `schema`: the JSON
+ * Schema (draft 2020-12) the payload must meet, stored by ctx.validate; null when unknown.
+ */
+export const DeadLetterDetailSchema = DeadLetterSchema.extend({ issues: z.unknown(), schema: z.unknown(), history: z.array(DeadLetterHistoryEntrySchema) });
 export type DeadLetterDetail = z.infer<typeof DeadLetterDetailSchema>;
 
 /** `GET /api/dead-letters/counts`: letters per DAG, task, kind and status (default: open only; `status=all` for every status). */
@@ -66,8 +72,19 @@ export type DeadLetterCountsResponse = z.infer<typeof DeadLetterCountsResponseSc
 /** Body of `PATCH /api/dead-letters/:id`: the new payload (only an open record letter can be edited). */
 export const DeadLetterEditRequestSchema = z.object({ payload: z.unknown().refine((v) => v !== undefined, { message: "payload is required" }) });
 
-/** Body of replay: `dryRun` answers the task instances that would be cleared and changes nothing. */
+/** Body of replay (records) and retry (tasks): `dryRun` answers the task instances that would be cleared and changes nothing. */
 export const DeadLetterReplayRequestSchema = z.object({ dryRun: z.boolean().default(false) });
+/** Body of mark-success (task letters): `dryRun` answers the task instance that would be marked. */
+export const DeadLetterMarkSuccessRequestSchema = z.object({ dryRun: z.boolean().default(false) });
+
+/** Body of `POST /api/dead-letters/:id/validate`: a candidate payload, checked without saving it. */
+export const DeadLetterValidateRequestSchema = z.object({ payload: z.unknown().refine((v) => v !== undefined, { message: "payload is required" }) });
+/** One reason a payload breaks the letter's schema; `path` is a JSON Pointer ("" = the whole record). */
+export const PayloadIssueSchema = z.object({ path: z.string(), message: z.string() });
+/** Answer of validate. `checked`: false when the letter has no stored schema (only JSON syntax could be checked). */
+export const DeadLetterValidateResponseSchema = z.object({ valid: z.boolean(), checked: z.boolean(), issues: z.array(PayloadIssueSchema) });
+export type DeadLetterValidateResponse = z.infer<typeof DeadLetterValidateResponseSchema>;
+export type PayloadIssue = z.infer<typeof PayloadIssueSchema>;
 /** Body of discard. */
 export const DeadLetterDiscardRequestSchema = z.object({ reason: z.string().min(1).max(1000) });
 
@@ -76,7 +93,11 @@ export const DeadLetterActionResultSchema = z.object({ id: z.number().int(), ok:
 export const DeadLetterActionResponseSchema = z.object({ dryRun: z.boolean(), results: z.array(DeadLetterActionResultSchema) });
 export type DeadLetterActionResponse = z.infer<typeof DeadLetterActionResponseSchema>;
 
-/** Body of `POST /api/dead-letters/bulk`: every letter matching `filter` (at most 1000). `reason` is required to discard. */
+/**
+ * Body of `POST /api/dead-letters/bulk`: every letter matching `filter` (at most 1000), narrowed to
+ * `ids` when given (the rows a person ticked). `reason` is required to discard. `replay` retries task letters.
+ */
 export const DeadLetterBulkRequestSchema = z
-  .object({ filter: DeadLetterFilterSchema, action: z.enum(["replay", "discard"]), reason: z.string().min(1).max(1000).optional(), dryRun: z.boolean().default(false) })
+  .object({ filter: DeadLetterFilterSchema, ids: z.array(z.number().int().positive()).min(1).max(1000).optional(), action: z.enum(["replay", "discard"]), reason: z.string().min(1).max(1000).optional(), dryRun: z.boolean().default(false) })
   .refine((b) => b.action !== "discard" || b.reason !== undefined, { message: "reason is required to discard", path: ["reason"] });
+export type DeadLetterBulkRequest = z.input<typeof DeadLetterBulkRequestSchema>;

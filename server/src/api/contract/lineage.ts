@@ -152,6 +152,8 @@ export const DownstreamImpactSchema = z.object({
   edges: z.array(PartitionEdgeSchema),
   tasks: z.array(ImpactedTaskSchema),
   runs: z.array(ImpactedRunSchema),
+  /** true when the walk stopped at its bounds (depth, partitions or task instances): there is more than listed. */
+  truncated: z.boolean().optional(),
 });
 export type DownstreamImpact = z.infer<typeof DownstreamImpactSchema>;
 
@@ -164,7 +166,7 @@ export const PartitionDetailResponseSchema = z.object({
   uri: z.string(),
   partition: z.string(),
   history: z.array(PartitionWriteSchema),
-  upstream: z.object({ root: z.string(), partitions: z.array(PartitionNodeSchema), edges: z.array(PartitionEdgeSchema) }),
+  upstream: z.object({ root: z.string(), partitions: z.array(PartitionNodeSchema), edges: z.array(PartitionEdgeSchema), truncated: z.boolean().optional() }),
   downstream: DownstreamImpactSchema,
 });
 export type PartitionDetailResponse = z.infer<typeof PartitionDetailResponseSchema>;

@@ -1,7 +1,7 @@
 import { Router, type Response } from "express";
 import { z } from "zod";
 import type { Runtime } from "../../runtime/runtime";
-import { describeSchedule, parseDateInZone } from "../../schedule/index";
+import { describeDagSchedule, parseDateInZone } from "../../schedule/index";
 import { triggerRun } from "../../scheduler/triggerRun";
 import { getDagRow, getDagVersion, listDagVersions, listImportErrors, setDagPaused } from "../../store/dags";
 import { gridCells, listRunsPage } from "../../store/runQueries";
@@ -36,7 +36,8 @@ async function dagDetail(rt: Runtime, dagId: string, versionId: number | undefin
   return {
     dagId,
     schedule: row.schedule,
-    scheduleDescription: describeSchedule(row.schedule),
+    scheduleDatasets: row.scheduleDatasets,
+    scheduleDescription: describeDagSchedule(row.schedule, row.scheduleDatasets),
     isPaused: row.isPaused,
     nextRunAt: summary?.nextRunAt ?? null,
     recentRuns: summary?.recentRuns ?? [],

@@ -11,6 +11,8 @@ import {
   type DeadLetterSearch,
 } from "../../store/deadLetterActions";
 import type { DeadLetter as StoredDeadLetter } from "../../store/deadLetters";
+import { markTaskInstance } from "../../store/taskActions";
+import { DeadLetterKind, DeadLetterStatus } from "../../sdk/states";
 import { discardOneDeadLetter, replayDeadLetter, type DeadLetterActionResult as ActionResult } from "../../store/replayDeadLetter";
 import { principalOf, requireRole } from "../auth/authenticate";
 import {
@@ -19,13 +21,17 @@ import {
   DeadLetterDiscardRequestSchema,
   DeadLetterEditRequestSchema,
   DeadLetterListQuerySchema,
+  DeadLetterMarkSuccessRequestSchema,
   DeadLetterReplayRequestSchema,
+  DeadLetterValidateRequestSchema,
   type DeadLetter,
   type DeadLetterActionResponse,
   type DeadLetterDetail,
   type DeadLetterFilter,
   type DeadLetterListResponse,
+  type DeadLetterValidateResponse,
 } from "../contract";
+import { checkPayload } from "../payloadSchemaCheck";
 import { decodeCursor, encodeCursor, HttpError, idParam, parseWith } from "../http";
 import { recordAction } from "../recordAction";
 
@@ -33,7 +39,7 @@ const BULK_MAX = 1000;
 const CursorSchema = z.object({ i: z.number().int().positive() });
 
 function present(d: StoredDeadLetter): DeadLetter {
-  const { issues: _issues, createdAt, updatedAt, ...rest } = d;
+  const { issues: _issues, schema: _schema, createdAt, updatedAt, ...rest } = d;
   return { ...rest, createdAt: createdAt.toISOString(), updatedAt: updatedAt.toISOString() };
 }
 
@@ -60,7 +66,7 @@ async function list(rt: Runtime, query: unknown): Promise<DeadLetterListResponse
 async function detail(rt: Runtime, id: number): Promise<DeadLetterDetail> {
   const d = await mustGet(rt, id);
   const history = await deadLetterHistory(rt.db, id);
-  return { ...present(d), issues: d.issues, history: history.map((h) => ({ ...h, at: h.at.toISOString() })) };
+  return { ...present(d), issues: d.issues, schema: d.schema, history: history.map((h) => ({ ...h, at: h.at.toISOString() })) };
 }
 
 async function edit(rt: Runtime, id: number, body: unknown, res: Response): Promise<DeadLetterDetail> {
@@ -73,13 +79,14 @@ async function edit(rt: Runtime, id: number, body: unknown, res: Response): Prom
   return detail(rt, id);
 }
 
-async function single(rt: Runtime, id: number, action: "replay" | "discard", body: unknown, res: Response): Promise<DeadLetterActionResponse> {
+async function single(rt: Runtime, id: number, action: "replay" | "retry" | "discard", body: unknown, res: Response): Promise<DeadLetterActionResponse> {
   const d = await mustGet(rt, id);
+  if (action === "retry" && d.kind !== DeadLetterKind.task) throw new HttpError(409, "conflict", `dead letter ${id} is a ${d.kind} letter: replay it instead`);
   const actor = principalOf(res).user.username;
   let result: ActionResult;
   let dryRun = false;
   let details: Record<string, unknown>;
-  if (action === "replay") {
+  if (action === "replay" || action === "retry") {
     dryRun = parseWith(DeadLetterReplayRequestSchema, body, "body").dryRun;
     result = await replayDeadLetter(rt.db, d, dryRun, actor, (q) => rt.dispatcher.enqueue(q));
     details = { cleared: result.cleared.map((c) => c.taskId) };
@@ -93,10 +100,38 @@ async function single(rt: Runtime, id: number, action: "replay" | "discard", bod
   return { dryRun, results: [result] };
 }
 
+/** Checks a candidate payload against the letter's stored JSON Schema (nothing is saved). */
+async function validate(rt: Runtime, id: number, body: unknown): Promise<DeadLetterValidateResponse> {
+  const { payload } = parseWith(DeadLetterValidateRequestSchema, body, "body");
+  const d = await mustGet(rt, id);
+  return checkPayload(d.schema, payload);
+}
+
+/**
+ * Marks a task letter's failed task instance success (the mark code, with downstream judged); the
+ * database trigger then settles the letter as `resolved` with this actor in its history.
+ */
+async function markSuccess(rt: Runtime, id: number, body: unknown, res: Response): Promise<DeadLetterActionResponse> {
+  const { dryRun } = parseWith(DeadLetterMarkSuccessRequestSchema, body, "body");
+  const d = await mustGet(rt, id);
+  if (d.kind !== DeadLetterKind.task || d.status !== DeadLetterStatus.open) {
+    throw new HttpError(409, "conflict", `dead letter ${id} is a ${d.kind} letter in status ${d.status}: only an open task letter can be marked success`);
+  }
+  if (d.taskInstanceId === null) throw new HttpError(409, "conflict", `dead letter ${id} has no task instance left`);
+  const actor = principalOf(res).user.username;
+  const result = await markTaskInstance(rt.db, d.taskInstanceId, "success", dryRun, actor);
+  if (result.marked.length === 0) throw new HttpError(409, "conflict", `task instance ${d.taskInstanceId} cannot be marked success now (queued, running or already success)`);
+  if (!dryRun) {
+    await rt.dispatcher.enqueue(result.queued);
+    await recordAction(rt.db, res, "dead_letter.mark_success", `dead_letter:${id}`, { taskInstanceId: d.taskInstanceId });
+  }
+  return { dryRun, results: [{ id, ok: true, message: null, cleared: result.marked }] };
+}
+
 async function bulk(rt: Runtime, body: unknown, res: Response): Promise<DeadLetterActionResponse> {
   const req = parseWith(DeadLetterBulkRequestSchema, body, "body");
   const actor = principalOf(res).user.username;
-  const ids = await deadLetterIds(rt.db, toSearch(req.filter), BULK_MAX);
+  const ids = await deadLetterIds(rt.db, { ...toSearch(req.filter), ids: req.ids }, BULK_MAX);
   const results: ActionResult[] = [];
   for (const id of ids) {
     const d = await getDeadLetter(rt.db, id);
@@ -109,7 +144,11 @@ async function bulk(rt: Runtime, body: unknown, res: Response): Promise<DeadLett
   return { dryRun: req.dryRun, results };
 }
 
-/** `/api/dead-letters/*` (mounted after `authenticate`): reads for viewers, actions for operators (audited). */
+/**
+ * `/api/dead-letters/*` (mounted after `authenticate`): reads (and payload validation) for viewers,
+ * actions for operators (audited). Record letters: edit, replay, discard. Task letters: retry
+ * (= replay: clear the task instance with downstream), mark-success, discard (dismiss).
+ */
 export function deadLettersRouter(rt: Runtime): Router {
   const r = Router();
   r.get("/dead-letters", async (req, res) => void res.json(await list(rt, req.query)));
@@ -122,5 +161,9 @@ export function deadLettersRouter(rt: Runtime): Router {
   r.patch("/dead-letters/:id", requireRole("operator"), async (req, res) => void res.json(await edit(rt, idParam(req, "id"), req.body, res)));
   r.post("/dead-letters/:id/replay", requireRole("operator"), async (req, res) => void res.json(await single(rt, idParam(req, "id"), "replay", req.body, res)));
   r.post("/dead-letters/:id/discard", requireRole("operator"), async (req, res) => void res.json(await single(rt, idParam(req, "id"), "discard", req.body, res)));
+  r.post("/dead-letters/:id/retry", requireRole("operator"), async (req, res) => void res.json(await single(rt, idParam(req, "id"), "retry", req.body, res)));
+  r.post("/dead-letters/:id/mark-success", requireRole("operator"), async (req, res) => void res.json(await markSuccess(rt, idParam(req, "id"), req.body, res)));
+  // A check, not a change: viewers may use it too.
+  r.post("/dead-letters/:id/validate", async (req, res) => void res.json(await validate(rt, idParam(req, "id"), req.body)));
   return r;
 }

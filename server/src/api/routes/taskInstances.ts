@@ -5,7 +5,7 @@ import { getRun } from "../../store/runs";
 import { markTaskInstance } from "../../store/taskActions";
 import { getTaskInstance } from "../../store/taskInstances";
 import { readLogLines, type StoredLogLine } from "../../store/taskLogs";
-import { requireRole } from "../auth/authenticate";
+import { principalOf, requireRole } from "../auth/authenticate";
 import { LogQuerySchema, LogStreamQuerySchema, MarkRequestSchema, SSE_EVENTS, type LogLine, type LogPage, type MarkResponse, type TaskInstanceDetail } from "../contract";
 import { HttpError, idParam, parseWith } from "../http";
 import { presentAttempt, presentTaskInstance } from "../present";
@@ -56,7 +56,7 @@ async function streamLogs(rt: Runtime, id: number, req: Request, res: Response):
 async function mark(rt: Runtime, id: number, body: unknown, res: Response): Promise<MarkResponse> {
   const req = parseWith(MarkRequestSchema, body, "body");
   const ti = await mustGetTi(rt, id);
-  const result = await markTaskInstance(rt.db, id, req.state, req.dryRun);
+  const result = await markTaskInstance(rt.db, id, req.state, req.dryRun, principalOf(res).user.username);
   await rt.dispatcher.enqueue(result.queued);
   if (!req.dryRun) await recordAction(rt.db, res, `mark_${req.state}`, `task:${ti.dag_id}/${ti.task_id}#${id}`, { marked: result.marked.length > 0 });
   return { dryRun: req.dryRun, marked: result.marked };
