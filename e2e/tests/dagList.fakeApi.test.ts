@@ -22,7 +22,7 @@ beforeAll(async () => {
     "/api/dags": () => answer,
     "/api/auth/me": () => ({ username: "viewer", role: "viewer" }),
     "/api/events": () => new SseAnswer([]),
-    "/api/dead-letters/counts": () => ({ counts: [] }),
+    "/api/dead-letters/counts": () => ({ counts: [], errors: [] }),
   });
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });

@@ -64,7 +64,7 @@ beforeAll(async () => {
     [`/api/task-instances/${failed.id}/logs/stream`]: () =>
       new SseAnswer([{ event: "log", data: { id: 3, tryNumber: 2, ts: failed.attempts[1]!.endDate, level: "info", message: "streamed line after the page" } }]),
     "/api/events": () => new SseAnswer([]),
-    "/api/dead-letters/counts": () => ({ counts: [] }),
+    "/api/dead-letters/counts": () => ({ counts: [], errors: [] }),
     "/api/task-instances/9001": () => waitingSensorInstance(),
     "/api/task-instances/9001/logs": () => ({ lines: [], lastId: 0, hasMore: false }),
     "/api/task-instances/9001/logs/stream": () => new SseAnswer([]),

@@ -94,7 +94,15 @@ describe("dead letters against canned API answers", () => {
     await page.getByRole("region", { name: "Open letters by DAG and task" }).getByRole("button", { name: /^extract_orders/ }).click();
     await expect.poll(rowIds).toEqual(["#12", "#11"]);
     expect(new URL(page.url()).searchParams.get("taskId")).toBe("extract_orders");
+    // The error counts filter by error text in one click (and a second click lifts it).
+    const byError = page.getByRole("region", { name: "Open letters by error" });
+    await expect(byError.getByRole("button").count()).resolves.toBe(3);
+    await byError.getByRole("button", { name: /^amount: Invalid input: expected number, received string/ }).click();
+    await expect.poll(rowIds).toEqual(["#12"]);
+    expect(new URL(page.url()).searchParams.get("q")).toBe("amount: Invalid input: expected number, received string");
     await page.screenshot({ path: artifactPath("dead-letters-fake-list.png"), fullPage: true });
+    await byError.getByRole("button", { name: /^amount: Invalid input/ }).click();
+    await expect.poll(rowIds).toEqual(["#12", "#11"]);
   });
 
   it("bulk-selects rows and previews a discard, which needs a reason", async () => {

@@ -28,7 +28,7 @@ beforeAll(async () => {
     "/api/auth/me": (): CurrentUser => ({ username: role, role }),
     "/api/events": () => new SseAnswer([]),
     // The header's Dead letters link shows a count of open letters.
-    "/api/dead-letters/counts": (): DeadLetterCountsResponse => ({ counts: [] }),
+    "/api/dead-letters/counts": (): DeadLetterCountsResponse => ({ counts: [], errors: [] }),
     "/api/lineage/graph": () => lineageGraph(),
     "/api/lineage/datasets": () => datasetList(),
     "/api/lineage/dataset": (req) => (new URL(req.url, "http://x").searchParams.get("uri") === METRICS ? metricsDetail() : notFound("dataset")),

@@ -50,10 +50,24 @@ export async function recordCheckResults(db: Db, key: CheckResultKey, results: r
   });
 }
 
-/** A stored check result with the try it belongs to. */
+/** A stored check result with the run, task and try it belongs to. */
 export interface StoredCheckResult extends CheckResultRow {
+  dagId: string;
+  taskId: string;
+  dagRunId: number;
+  taskInstanceId: number;
+  tryNumber: number;
+  severity: CheckSeverity;
+  partition: string;
+  dataset: string;
+  checkedAt: Date;
+}
+
+interface CheckResultDbRow extends CheckResultRow {
+  dag_id: string;
   task_id: string;
-  task_instance_id: number;
+  dag_run_id: number | string;
+  task_instance_id: number | string;
   try_number: number;
   severity: CheckSeverity;
   partition: string;
@@ -61,11 +75,42 @@ export interface StoredCheckResult extends CheckResultRow {
   created_at: Date;
 }
 
+const CHECK_RESULT_COLUMNS = [
+  "dag_id", "task_id", "dag_run_id", "task_instance_id", "try_number", "dataset", "partition", "severity",
+  "expectation", "kind", "passed", "observed", "threshold", "created_at", "id",
+] as const;
+
+function toStoredCheckResult(r: CheckResultDbRow): StoredCheckResult {
+  return {
+    dagId: r.dag_id,
+    taskId: r.task_id,
+    dagRunId: Number(r.dag_run_id),
+    taskInstanceId: Number(r.task_instance_id),
+    tryNumber: r.try_number,
+    dataset: r.dataset,
+    partition: r.partition,
+    severity: r.severity,
+    expectation: r.expectation,
+    kind: r.kind,
+    passed: r.passed,
+    observed: r.observed,
+    threshold: r.threshold,
+    checkedAt: r.created_at,
+  };
+}
+
 /** Stored check results of a run, oldest task first (for the run page and tests). */
 export async function checkResultsOfRun(db: Db, dagRunId: number): Promise<StoredCheckResult[]> {
-  const rows = (await db("check_results")
-    .where({ dag_run_id: dagRunId })
-    .orderBy("id")
-    .select("task_id", "task_instance_id", "try_number", "dataset", "partition", "severity", "expectation", "kind", "passed", "observed", "threshold", "created_at")) as StoredCheckResult[];
-  return rows.map((r) => ({ ...r, task_instance_id: Number(r.task_instance_id) }));
+  const rows = (await db("check_results").where({ dag_run_id: dagRunId }).orderBy("id").select(...CHECK_RESULT_COLUMNS)) as CheckResultDbRow[];
+  return rows.map(toStoredCheckResult);
+}
+
+/**
+ * Check results on a dataset (any of `names`: a check may name its table without the warehouse
+ * schema), for a trend: the newest `limit` results, returned oldest partition first.
+ */
+export async function datasetCheckTrend(db: Db, names: readonly string[], limit = 2000): Promise<StoredCheckResult[]> {
+  const newest = db("check_results").select(...CHECK_RESULT_COLUMNS).whereIn("dataset", [...names]).orderBy([{ column: "partition", order: "desc" }, { column: "id", order: "desc" }]).limit(limit).as("c");
+  const rows = (await db.select("*").from(newest).orderBy([{ column: "partition" }, { column: "id" }])) as CheckResultDbRow[];
+  return rows.map(toStoredCheckResult);
 }

@@ -61,6 +61,13 @@ export async function countDeadLetters(db: Db, status?: DeadLetterStatus): Promi
   return (await q).map((r) => ({ dagId: r.dag_id, taskId: r.task_id, kind: r.kind, status: r.status, count: Number(r.count) }));
 }
 
+/** The most common error texts among letters (of `status`, or all), most frequent first. */
+export async function countDeadLettersByError(db: Db, status: DeadLetterStatus | undefined, limit = 20): Promise<Array<{ kind: DeadLetterKind; error: string; count: number }>> {
+  const q = db("dead_letters").select("kind", "error").count<Array<{ kind: DeadLetterKind; error: string; count: string }>>("* as count").groupBy("kind", "error").orderBy([{ column: "count", order: "desc" }, "error"]).limit(limit);
+  if (status !== undefined) q.where("status", status);
+  return (await q).map((r) => ({ kind: r.kind, error: r.error, count: Number(r.count) }));
+}
+
 /** Open letters per DAG (the /metrics gauge). */
 export async function countOpenByDag(db: Db): Promise<Map<string, number>> {
   const rows = (await db("dead_letters").select("dag_id").count("* as n").where("status", "open").groupBy("dag_id")) as Array<{ dag_id: string; n: string }>;

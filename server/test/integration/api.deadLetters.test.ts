@@ -45,6 +45,7 @@ describe("dead-letter API", () => {
 
     const counts = await get<DeadLetterCountsResponse>("/api/dead-letters/counts");
     expect(counts.counts).toEqual([{ dagId: "validated_orders", taskId: "load", kind: "record", status: "open", count: 1 }]);
+    expect(counts.errors).toEqual([{ kind: "record", error: letter.error, count: 1 }]);
     const metrics = await (await fetch(`${s.base}/metrics`)).text();
     expect(metrics).toContain('runnel_dead_letters_open{dag_id="validated_orders"} 1');
 

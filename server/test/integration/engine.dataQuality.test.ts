@@ -48,12 +48,12 @@ describe("dag.check through the scheduler and workers", () => {
     expect(await taskStates(env.db, runId)).toEqual({ good_all: "success", bad_warn: "success", bad_error: "failed", after_gate: "upstream_failed" });
 
     const results = await checkResultsOfRun(env.db, runId);
-    const of = (task: string) => Object.fromEntries(results.filter((r) => r.task_id === task).map((r) => [r.kind, r.passed]));
+    const of = (task: string) => Object.fromEntries(results.filter((r) => r.taskId === task).map((r) => [r.kind, r.passed]));
     const kinds = ["rowCount", "nullRatio", "unique", "valueRange", "allowedValues", "freshness", "volumeAnomaly", "distributionShift"];
     expect(of("good_all")).toEqual(Object.fromEntries(kinds.map((k) => [k, true])));
     expect(of("bad_warn")).toEqual(Object.fromEntries(kinds.map((k) => [k, false])));
     expect(results.every((r) => r.partition === DS)).toBe(true);
-    expect(results.find((r) => r.task_id === "bad_warn")?.severity).toBe("warn");
+    expect(results.find((r) => r.taskId === "bad_warn")?.severity).toBe("warn");
 
     const warnTi = await env.db("task_instances").where({ dag_run_id: runId, task_id: "bad_warn" }).first();
     expect(warnTi.output).toMatchObject({ dataset: "warehouse.dq_bad", partition: DS, passed: 0 });

@@ -62,6 +62,29 @@ function CountsCard({ counts, view, filter, onPick }: { counts: DeadLetterCounts
   );
 }
 
+/** The most common open error texts of one view; a click filters the table to that text. */
+function ErrorCountsCard({ counts, view, filter, onPick }: { counts: DeadLetterCountsResponse | undefined; view: DeadLetterView; filter: PageFilter; onPick: (q: string) => void }) {
+  const rows = (counts?.errors ?? []).filter((e) => e.kind === VIEW_KIND[view]);
+  if (rows.length === 0) return null;
+  return (
+    <section className="card dl-counts" aria-label="Open letters by error">
+      <div className="card-head">
+        <h3 className="section-title">Open by error</h3>
+      </div>
+      <ul className="dl-count-list">
+        {rows.map((e) => (
+          <li key={e.error}>
+            <button type="button" className="dl-count dl-count-error" aria-pressed={filter.q === e.error} title={e.error} onClick={() => onPick(filter.q === e.error ? "" : e.error)}>
+              <span className="truncate">{e.error}</span>
+              <span className="count">{e.count}</span>
+            </button>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
 function LetterRow({ d, tasks, selected, onToggle }: { d: DeadLetter; tasks: boolean; selected: boolean; onToggle: () => void }) {
   return (
     <tr className={selected ? "row-selected" : undefined}>
@@ -151,7 +174,10 @@ export function DeadLettersPage() {
         ))}
       </div>
       <section role="tabpanel" id="dl-panel" aria-labelledby={`dl-tab-${filter.view}`} className="dl-layout">
-        <CountsCard counts={counts.data} view={filter.view} filter={filter} onPick={(dagId, taskId) => change({ dagId, taskId })} />
+        <div className="stack gap">
+          <CountsCard counts={counts.data} view={filter.view} filter={filter} onPick={(dagId, taskId) => change({ dagId, taskId })} />
+          <ErrorCountsCard counts={openCounts.data} view={filter.view} filter={filter} onPick={(q) => change({ q })} />
+        </div>
         <div className="stack gap">
           <DeadLetterFilters filter={filter} counts={counts.data} onChange={change} />
           <div className="card">

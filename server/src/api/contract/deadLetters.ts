@@ -66,6 +66,8 @@ export type DeadLetterDetail = z.infer<typeof DeadLetterDetailSchema>;
 export const DeadLetterCountsQuerySchema = z.object({ status: z.union([DeadLetterStatusSchema, z.literal("all")]).default("open") });
 export const DeadLetterCountsResponseSchema = z.object({
   counts: z.array(z.object({ dagId: z.string(), taskId: z.string(), kind: DeadLetterKindSchema, status: DeadLetterStatusSchema, count: z.number().int() })),
+  /** The 20 most common error texts (same status filter), most frequent first: filter with `q`. */
+  errors: z.array(z.object({ kind: DeadLetterKindSchema, error: z.string(), count: z.number().int() })),
 });
 export type DeadLetterCountsResponse = z.infer<typeof DeadLetterCountsResponseSchema>;
 

@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Runtime } from "../../runtime/runtime";
 import {
   countDeadLetters,
+  countDeadLettersByError,
   deadLetterHistory,
   deadLetterIds,
   editDeadLetterPayload,
@@ -154,7 +155,9 @@ export function deadLettersRouter(rt: Runtime): Router {
   r.get("/dead-letters", async (req, res) => void res.json(await list(rt, req.query)));
   r.get("/dead-letters/counts", async (req, res) => {
     const q = parseWith(DeadLetterCountsQuerySchema, req.query, "query");
-    res.json({ counts: await countDeadLetters(rt.db, q.status === "all" ? undefined : q.status) });
+    const status = q.status === "all" ? undefined : q.status;
+    const [counts, errors] = await Promise.all([countDeadLetters(rt.db, status), countDeadLettersByError(rt.db, status)]);
+    res.json({ counts, errors });
   });
   r.post("/dead-letters/bulk", requireRole("operator"), async (req, res) => void res.json(await bulk(rt, req.body, res)));
   r.get("/dead-letters/:id", async (req, res) => void res.json(await detail(rt, idParam(req, "id"))));

@@ -1,6 +1,7 @@
 import { Router, type Response } from "express";
 import type { Runtime } from "../../runtime/runtime";
-import { datasetCheckTrend, datasetPartitions } from "../../store/datasetPartitions";
+import { datasetCheckTrend } from "../../store/checks";
+import { datasetPartitions } from "../../store/datasetPartitions";
 import { downstreamOfPartition, type DownstreamImpactResult } from "../../store/downstreamImpact";
 import { byText, lineageGraph, loadLineageCatalog, sortedTasks, type CatalogDataset } from "../../store/lineageCatalog";
 import { upstreamOfPartition, type LineagePartition } from "../../store/partitionUpstream";
@@ -72,7 +73,7 @@ async function dataset(rt: Runtime, query: unknown): Promise<DatasetDetailRespon
   return {
     ...presentSummary(known),
     partitions: partitions.map((p) => ({ ...presentWrite(p), writes: p.writes })),
-    checks: checks.map((c) => ({ ...c, checkedAt: c.checkedAt.toISOString() })),
+    checks: checks.map(({ taskInstanceId: _ti, tryNumber: _try, dataset: _ds, ...c }) => ({ ...c, checkedAt: c.checkedAt.toISOString() })),
   };
 }
 

@@ -10,20 +10,7 @@ async function runChecks(rt: Runtime, dagRunId: number): Promise<RunChecksRespon
   const rows = await checkResultsOfRun(rt.db, dagRunId);
   return {
     dagRunId,
-    checks: rows.map((r) => ({
-      taskId: r.task_id,
-      taskInstanceId: r.task_instance_id,
-      tryNumber: r.try_number,
-      dataset: r.dataset,
-      partition: r.partition,
-      severity: r.severity,
-      expectation: r.expectation,
-      kind: r.kind,
-      passed: r.passed,
-      observed: r.observed,
-      threshold: r.threshold,
-      checkedAt: r.created_at.toISOString(),
-    })),
+    checks: rows.map(({ dagId: _dag, dagRunId: _run, ...r }) => ({ ...r, checkedAt: r.checkedAt.toISOString() })),
   };
 }
 
