@@ -17,6 +17,7 @@ let site: StaticSite;
 let page: Page;
 let role: "operator" | "viewer" = "operator";
 const requests: FakeRequest[] = [];
+const logQueries: Array<string | null> = [];
 const problems: string[] = [];
 const logged =
   (answer: (req: FakeRequest) => unknown) =>
@@ -37,6 +38,17 @@ beforeAll(async () => {
     [`/api/dead-letters/${LOCALE.id}`]: () => detailAnswer(LOCALE),
     [`/api/dead-letters/${OTHER_DAG.id}`]: () => detailAnswer(OTHER_DAG),
     [`/api/dead-letters/${FAILED_TASK.id}`]: () => detailAnswer(FAILED_TASK),
+    [`/api/task-instances/${FAILED_TASK.taskInstanceId}/logs`]: (req) => {
+      logQueries.push(new URL(req.url, "http://x").searchParams.get("try"));
+      return {
+        lines: [
+          { id: 1, tryNumber: 3, ts: "2024-03-02T00:00:01.000Z", level: "info", message: "computing metrics for 2024-03-01" },
+          { id: 2, tryNumber: 3, ts: "2024-03-02T00:00:02.000Z", level: "error", message: "relation warehouse.raw_orders does not exist <i>x</i>" },
+        ],
+        lastId: 2,
+        hasMore: false,
+      };
+    },
     [`/api/dead-letters/${NEGATIVE.id}/validate`]: logged((req) => validateAnswer((req.body as { payload: unknown }).payload)),
     [`/api/dead-letters/${NEGATIVE.id}/replay`]: logged((req) => replayAnswer(NEGATIVE.id, (req.body as { dryRun: boolean }).dryRun)),
     "/api/dead-letters/bulk": logged((req) => {
@@ -183,6 +195,11 @@ describe("dead letters against canned API answers", () => {
     await tasks.getByRole("link", { name: `Letter ${FAILED_TASK.id}` }).click();
     await page.getByText("Error: relation warehouse.raw_orders does not exist <b>bold?</b>").waitFor();
     await expect(page.locator("main b").count()).resolves.toBe(0);
+    // The end of the failed try's log, as text.
+    const log = page.getByRole("region", { name: "Log of try 3" });
+    await log.getByText("relation warehouse.raw_orders does not exist <i>x</i>").waitFor();
+    await expect(log.locator("i").count()).resolves.toBe(0);
+    expect(logQueries).toContain("3");
     for (const name of ["Retry", "Mark success", "Dismiss"]) expect(await page.getByRole("button", { name, exact: true }).isEnabled()).toBe(true);
     await page.getByRole("button", { name: "Dismiss", exact: true }).click();
     const dialog = page.getByRole("dialog", { name: `Dismiss letter #${FAILED_TASK.id}` });

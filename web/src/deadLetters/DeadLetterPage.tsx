@@ -2,6 +2,7 @@ import { useState } from "react";
 import type { DeadLetterDetail, DeadLetterHistoryEntry } from "../api/types";
 import { relativeTime, utcDateTime } from "../format/time";
 import { Link, dagPath, runPath } from "../router";
+import { FailedTryLog } from "./FailedTryLog";
 import { DEAD_LETTER_EVENT_LABEL } from "./deadLetterStyle";
 import { useCanOperate } from "./DeadLettersPage";
 import { DiscardDialog, LetterActionDialog } from "./LetterActionDialogs";
@@ -195,6 +196,7 @@ function TaskBody({ d, canOperate, onPending }: { d: DeadLetterDetail; canOperat
         Failed {d.attempts} {d.attempts === 1 ? "time" : "times"} while this letter was open.{" "}
         {d.dagRunId !== null && d.taskInstanceId !== null && <Link to={`${runPath(d.dagRunId)}?ti=${d.taskInstanceId}`}>Open the task instance and its log</Link>}
       </p>
+      {d.taskInstanceId !== null && d.tryNumber !== null && <FailedTryLog taskInstanceId={d.taskInstanceId} tryNumber={d.tryNumber} />}
       <div className="dl-actions">
         <button type="button" className="button button-primary" disabled={!canOperate || !open} title={noRights} onClick={() => onPending({ kind: "action", action: "retry", withEdit: false })}>
           Retry
