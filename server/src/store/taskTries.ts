@@ -274,13 +274,20 @@ export async function scheduleRetry(
   return r.rows[0]?.try_number ?? null;
 }
 
-/** Refreshes the heartbeat of the running tries this worker holds. */
+/**
+ * Refreshes the heartbeat of the running tries this worker holds. Rows another transaction has
+ * locked (a completion or an admission updating them right now) are skipped, not waited for: a
+ * heartbeat that waited could deadlock with such a transaction, and a try being changed at this
+ * moment is evidently alive (the next beat, well inside the zombie timeout, refreshes it).
+ */
 export async function heartbeat(db: Db, tries: readonly { id: number; tryNumber: number }[]): Promise<void> {
   if (!tries.length) return;
   await withConn(db, (conn) =>
     conn.query(
-      `UPDATE task_instances t SET heartbeat_at = clock_timestamp() FROM unnest($1::bigint[], $2::int[]) AS h(id, try)
-       WHERE t.id = h.id AND t.try_number = h.try AND t.state = 'running'`,
+      `UPDATE task_instances t SET heartbeat_at = clock_timestamp()
+       FROM (SELECT ti.id FROM task_instances ti JOIN unnest($1::bigint[], $2::int[]) AS h(id, try) ON ti.id = h.id AND ti.try_number = h.try
+             WHERE ti.state = 'running' FOR UPDATE OF ti SKIP LOCKED) beat
+       WHERE t.id = beat.id`,
       [tries.map((t) => t.id), tries.map((t) => t.tryNumber)],
     ),
   );
