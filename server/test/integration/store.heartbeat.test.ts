@@ -33,7 +33,7 @@ describe("heartbeat", () => {
   it("skips a try another transaction holds instead of waiting for it (no deadlock with a completion), and beats it next time", async () => {
     const trx = await tdb.db.transaction();
     try {
-      await trx.raw("SELECT id FROM task_instances WHERE id = ? FOR UPDATE", [ids[0]]);
+      await trx.raw("SELECT id FROM task_instances WHERE id = ? FOR UPDATE", [ids[0]!]);
       // Would block until the transaction ends if it waited for the lock; it returns at once.
       await heartbeat(tdb.db, ids.map((id) => ({ id, tryNumber: 1 })));
       const [held, free] = await beats();
