@@ -1,6 +1,7 @@
 import { readdir, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { loadDagFile, type DagImportError, type LoadDagFileOptions, type LoadedDag } from "./loadDagFile";
+import { withDagFileProbe } from "./probeDagFile";
 
 export type { DagImportError, LoadedDag } from "./loadDagFile";
 
@@ -64,6 +65,10 @@ export async function listDagFiles(folder: string): Promise<string[]> {
 export async function loadDagFolder(folder: string, options: Omit<LoadDagFileOptions, "fileloc" | "root"> = {}): Promise<DagFolderSnapshot> {
   const root = resolve(folder);
   const files = await listDagFiles(root);
+  return withDagFileProbe(options.probe, (probe) => loadFiles(root, files, { ...options, probe }));
+}
+
+async function loadFiles(root: string, files: string[], options: Omit<LoadDagFileOptions, "fileloc" | "root">): Promise<DagFolderSnapshot> {
   const dags = new Map<string, LoadedDag>();
   const errors: DagImportError[] = [];
   for (const file of files) {

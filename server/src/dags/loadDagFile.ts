@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { dirname } from "node:path";
 import { isDagDefinition, type DagDefinition } from "../sdk/defineDag";
 import type { CompiledSchedule } from "../schedule/index";
 import type { SerializedDag } from "./graph";
@@ -6,6 +7,7 @@ import { describeLoadError } from "./describeLoadError";
 import { diagnoseSyntax, isVagueSyntaxError } from "./diagnoseSyntax";
 import { serializeDag, versionHash } from "./serializeDag";
 import { importDagModule } from "./importDagModule";
+import { withDagFileProbe, type DagFileProbe } from "./probeDagFile";
 import { formatProblems, validateDag, type ScheduleCompiler } from "./validateDag";
 
 /** A DAG file that loaded and passed validation. */
@@ -43,14 +45,21 @@ export interface LoadDagFileOptions {
   timeoutMs?: number;
   /** Schedule compiler (default: the schedule module's `compileSchedule`). */
   compileSchedule?: ScheduleCompiler;
+  /** The probe thread to load through first (a folder pass shares one); default: one for this file. */
+  probe?: DagFileProbe;
 }
 
 const NO_DAG = "exports no DAG: default-export the result of defineDag(...)";
 
-async function importFresh(path: string, root: string | undefined, timeoutMs: number): Promise<Record<string, unknown>> {
+async function importFresh(path: string, root: string | undefined, timeoutMs: number, probe: DagFileProbe | undefined): Promise<Record<string, unknown>> {
+  const hung = `did not finish loading within ${timeoutMs} ms (an endless loop at its top level, or a top-level await that never settles?)`;
+  // First in a thread that can be stopped: an endless loop would otherwise hang this process.
+  const probed = await withDagFileProbe(probe, (p) => p.probe(path, root ?? dirname(path), timeoutMs));
+  if (probed.kind === "timeout") throw new Error(hung);
+  if (probed.kind === "exited") throw new Error(`${probed.message}: a DAG file must not exit`);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`did not finish loading within ${timeoutMs} ms (a top-level await that never settles?)`)), timeoutMs);
+    timer = setTimeout(() => reject(new Error(hung)), timeoutMs);
   });
   try {
     const mod: unknown = await Promise.race([importDagModule(path, root), timeout]);
@@ -68,7 +77,7 @@ function noDagMessage(mod: Record<string, unknown>): string {
 /**
  * Loads one DAG file in isolation (TypeScript or JavaScript, through tsx), checks its default
  * export is a valid DAG, and serializes it. Never throws: a compile error, a throw at import, a
- * missing DAG export, an invalid option or a load that never settles comes back as an import
+ * missing DAG export, an invalid option or a load that never settles or never ends comes back as an import
  * error with a short message.
  */
 export async function loadDagFile(path: string, options: LoadDagFileOptions = {}): Promise<DagFileResult> {
@@ -78,7 +87,7 @@ export async function loadDagFile(path: string, options: LoadDagFileOptions = {}
   let mod: Record<string, unknown>;
   try {
     source = await readFile(path, "utf8");
-    mod = await importFresh(path, options.root, options.timeoutMs ?? 30_000);
+    mod = await importFresh(path, options.root, options.timeoutMs ?? 30_000, options.probe);
   } catch (err) {
     const precise = source !== undefined && isVagueSyntaxError(err) ? diagnoseSyntax(source, path) : undefined;
     return fail(precise ?? describeLoadError(err, path));

@@ -3,7 +3,6 @@ import type { LoadedDag } from "../dags/dagFolder";
 import type { SerializedTask } from "../dags/graph";
 import type { Logger } from "../obs/logger";
 import type { RunnelMetrics } from "../obs/metrics";
-import { formatDs, partitionKey } from "../schedule/index";
 import { retryAfterDelay, runnelErrorCode, TaskTimeoutError } from "../sdk/errors";
 import { AttemptState, TaskState } from "../sdk/states";
 import type { TaskContext } from "../sdk/types";
@@ -11,14 +10,15 @@ import type { Db } from "../store/db";
 import { claimTries, finishTries, heartbeat, type ClaimedTry, type ClaimRefusal, type ClaimRequest, type TryOutcome } from "../store/taskTries";
 import { MicroBatcher } from "./microBatcher";
 import { rescheduleTry } from "../store/sensorTries";
-import { createTaskLookup, namedConnection } from "./sensorContext";
 import { PokeRescheduled, pokeOnce, pokeUntilTrue } from "./sensorPoke";
 import { insertLogLines } from "../store/taskLogs";
 import { AttemptLog, captureConsole, withAttemptLog } from "./attemptLog";
 import type { Dispatcher } from "./dispatcher";
 import { retryPolicyOf, settleFailure, settleLostTry, type SettleDeps } from "./settleFailure";
 import { runCheck } from "./runCheck";
-import { createTaskIo } from "./taskIo";
+import type { ChildTaskRequest } from "./isolation/protocol";
+import { runInChildProcess } from "./isolation/runInChildProcess";
+import { buildTaskContext, parseRunParams, TaskFailure } from "./taskContext";
 import type { Warehouse } from "./warehouse";
 import type { TryObserver } from "./tryObserver";
 
@@ -40,6 +40,8 @@ export interface TryRunnerDeps {
   random?: () => number;
   /** Hears tries start and end (OpenLineage export); when absent the runner does nothing extra. */
   observer?: TryObserver;
+  /** Connection settings for `isolation: "process"` children; without them such tasks run in-process. */
+  isolation?: Pick<ChildTaskRequest, "databaseUrl" | "warehouseUrl" | "warehouseSchema">;
 }
 
 /** How one try ended, for callers that print it. */
@@ -50,14 +52,6 @@ export interface TryReport {
   lines: { level: string; message: string }[];
 }
 
-class TaskFailure extends Error {
-  constructor(
-    message: string,
-    readonly code: string,
-  ) {
-    super(message);
-  }
-}
 
 /**
  * Runs one try of one task instance: claim it (fenced), build its context, run it with its
@@ -178,9 +172,9 @@ export class TryRunner {
     const spec = loaded?.dag.tasks.get(claim.taskId);
     const task = loaded?.serialized.tasks.find((t) => t.id === claim.taskId);
     if (!loaded || !spec || !task) throw new TaskFailure(`task ${claim.dagId}.${claim.taskId} is not in any loaded DAG file (removed, or its file has an import error)`, "TASK_NOT_FOUND");
-    const params = this.parseParams(loaded, claim.conf);
+    const params = parseRunParams(loaded.dag, claim.conf);
     const controller = new AbortController();
-    const ctx = this.buildContext(claim, loaded, task, params, log, controller.signal);
+    const ctx = buildTaskContext({ claim, timezone: loaded.serialized.timezone, needs: task.needs, params, log, signal: controller.signal, db: this.deps.db, warehouse: this.deps.warehouse });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       if (task.timeoutMs === null) return;
@@ -191,7 +185,8 @@ export class TryRunner {
       }, task.timeoutMs);
     });
     try {
-      const run = () => spec.run(ctx as TaskContext<never, never>);
+      const isolated = task.isolation === "process" && !task.sensor && !spec.check ? this.childRequest(claim, loaded) : undefined;
+      const run = isolated ? () => runInChildProcess(isolated, log, controller.signal) : () => spec.run(ctx as TaskContext<never, never>);
       const sensor = task.sensor;
       const check = spec.check;
       const at = { db: this.deps.db, dagRunId: claim.dagRunId, taskInstanceId: claim.id, tryNumber: claim.tryNumber };
@@ -208,45 +203,15 @@ export class TryRunner {
     }
   }
 
-  private parseParams(loaded: LoadedDag, conf: Record<string, unknown>): unknown {
-    const schema = loaded.dag.options.params;
-    if (!schema) return conf;
-    const parsed = schema.safeParse(conf);
-    if (!parsed.success) throw new TaskFailure(`invalid params: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`, "INVALID_PARAMS");
-    return parsed.data;
-  }
-
-  private buildContext(claim: ClaimedTry, loaded: LoadedDag, task: SerializedTask, params: unknown, log: AttemptLog, signal: AbortSignal): TaskContext<Record<string, unknown>, unknown> {
-    const tz = loaded.serialized.timezone;
-    const interval = { start: claim.dataIntervalStart, end: claim.dataIntervalEnd };
-    const partition = partitionKey(interval, tz);
-    const upstream: Record<string, unknown> = {};
-    for (const [alias, taskId] of Object.entries(task.needs)) upstream[alias] = claim.upstreamOutputs[taskId] ?? null;
-    const io = createTaskIo({
-      db: this.deps.db,
-      warehouse: this.deps.warehouse,
-      ti: { taskInstanceId: claim.id, dagRunId: claim.dagRunId, dagId: claim.dagId, taskId: claim.taskId, tryNumber: claim.tryNumber, partition },
-      log,
-    });
-    return {
-      dagId: claim.dagId,
-      taskId: claim.taskId,
-      runId: claim.runId,
-      traceId: claim.runId,
-      logicalDate: claim.logicalDate,
-      dataInterval: interval,
-      ds: formatDs(claim.logicalDate, tz),
-      partition,
-      params,
-      upstream,
-      attempt: claim.tryNumber,
-      maxTries: claim.maxTries,
-      signal,
-      log,
-      connection: (name) => namedConnection(name),
-      lookup: createTaskLookup(this.deps.db),
-      ...io,
-    };
+  /**
+   * What a child process needs to run this try (`isolation: "process"`), or undefined where
+   * the worker has no connection settings to hand it (`dags test` runs tasks in-process).
+   */
+  private childRequest(claim: ClaimedTry, loaded: LoadedDag): ChildTaskRequest | undefined {
+    const conn = this.deps.isolation;
+    if (!conn) return undefined;
+    const dagFolder = loaded.path.slice(0, loaded.path.length - loaded.fileloc.length) || ".";
+    return { dagFile: loaded.path, dagFolder, claim, ...conn };
   }
 
   private async succeed(claim: ClaimedTry, log: AttemptLog, output: unknown): Promise<TryReport> {

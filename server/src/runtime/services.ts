@@ -48,6 +48,7 @@ export function startWorker(rt: Runtime, opts: WorkerServiceOptions = {}): { run
     log: rt.log,
     metrics: rt.metrics,
     observer: lineage?.observer,
+    isolation: { databaseUrl: rt.config.databaseUrl, warehouseUrl: rt.config.warehouseUrl, warehouseSchema: rt.config.warehouseSchema },
   });
   runner.startBackground();
   const connection = createRedis(rt.config.redisUrl, "runnel-worker");

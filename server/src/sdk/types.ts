@@ -24,7 +24,11 @@ export interface TaskDefaults {
   timeout?: Duration;
   /** Larger runs first when slots are short. Default 1. */
   priorityWeight?: number;
-  /** "inline" runs in the worker process; "process" in a child process. Default "inline". */
+  /**
+   * "inline" runs in the worker process; "process" runs each try in a child process (a process
+   * start per try), so a CPU-bound or runaway task cannot stall the worker and is killed at its
+   * `timeout`. Sensors and checks always run inline. Default "inline".
+   */
   isolation?: "inline" | "process";
 }
 

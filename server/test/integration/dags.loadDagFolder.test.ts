@@ -148,6 +148,22 @@ describe("loading edge cases", () => {
     const result = await loadDagFile(join(dir, "hangs.mjs"), { timeoutMs: 200 });
     expect(result).toMatchObject({ ok: false, error: { message: expect.stringMatching(/did not finish loading within 200 ms/) } });
   });
+
+  it("a file that loops forever at its top level becomes an import error, and this process keeps loading others", async () => {
+    await writeFile(join(dir, "spins.mjs"), "let n = 0;\nwhile (true) n++;\nexport default n;\n");
+    await writeFile(join(dir, "fine.mjs"), "export const answer = 42;\n");
+    const spun = await loadDagFile(join(dir, "spins.mjs"), { fileloc: "spins.mjs", timeoutMs: 500 });
+    expect(spun).toMatchObject({ ok: false, error: { fileloc: "spins.mjs", message: expect.stringMatching(/did not finish loading within 500 ms \(an endless loop at its top level/) } });
+    // The stopped thread is replaced: the next file loads (and is judged) normally.
+    const next = await loadDagFile(join(dir, "fine.mjs"), { fileloc: "fine.mjs" });
+    expect(next).toMatchObject({ ok: false, error: { message: expect.stringMatching(/^exports no DAG/) } });
+  });
+
+  it("a file that exits the process while loading becomes an import error instead of ending this process", async () => {
+    await writeFile(join(dir, "quits.mjs"), "process.exit(3);\nexport default 1;\n");
+    const result = await loadDagFile(join(dir, "quits.mjs"), { fileloc: "quits.mjs" });
+    expect(result).toMatchObject({ ok: false, error: { fileloc: "quits.mjs", message: expect.stringMatching(/exit code 3.*a DAG file must not exit/) } });
+  });
 });
 
 describe("the example DAGs in dags/", () => {
