@@ -1,4 +1,5 @@
 import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll } from "vitest";
 import { launchBrowser } from "./browser";
 import { startStack, type Stack } from "./stack";
 
@@ -32,4 +33,19 @@ export async function openStackPage(): Promise<StackPage> {
       await stack.stop();
     },
   };
+}
+
+/**
+ * Opens a stack page before the calling test file's tests (handing it to `receive`) and closes
+ * it after them: the setup every real-stack test file shares.
+ */
+export function useStackPage(receive: (session: StackPage) => void): void {
+  let session: StackPage | undefined;
+  beforeAll(async () => {
+    session = await openStackPage();
+    receive(session);
+  });
+  afterAll(async () => {
+    await session?.close();
+  });
 }

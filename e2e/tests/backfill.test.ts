@@ -1,9 +1,9 @@
 import type { Locator, Page } from "playwright-core";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { logIn } from "../helpers/login";
 import { artifactPath } from "../helpers/paths";
 import type { Stack } from "../helpers/stack";
-import { openStackPage, type StackPage } from "../helpers/stackPage";
+import { useStackPage } from "../helpers/stackPage";
 
 // The real product on customer_analytics: a 7-day backfill through the dialog's dry-run preview,
 // its progress page and the grid; then one date made to fail and a "failed only" backfill that
@@ -12,19 +12,10 @@ const DATES = ["2024-02-01", "2024-02-02", "2024-02-03", "2024-02-04", "2024-02-
 const FAILED_DATE = "2024-02-03";
 const RUN_TIMEOUT = 240_000;
 
-let session: StackPage | undefined;
 let stack: Stack;
 let page: Page;
 let problems: string[] = [];
-
-beforeAll(async () => {
-  session = await openStackPage();
-  ({ stack, page, problems } = session);
-});
-
-afterAll(async () => {
-  await session?.close();
-});
+useStackPage((s) => ({ stack, page, problems } = s));
 
 const grid = (): Locator => page.getByRole("table", { name: "Grid of customer_analytics" });
 

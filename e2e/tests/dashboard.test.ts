@@ -1,27 +1,18 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { logIn } from "../helpers/login";
 import { artifactPath } from "../helpers/paths";
 import type { Stack } from "../helpers/stack";
-import { openStackPage, type StackPage } from "../helpers/stackPage";
+import { useStackPage } from "../helpers/stackPage";
 
 // The real product: `runnel start` on a fresh database, serving e2e/dags/ (the example DAGs and
 // retry_until_marker, whose first task fails until a marker file exists in the stack's scratch folder).
-let session: StackPage | undefined;
 let stack: Stack;
 let page: Page;
 let problems: string[] = [];
-
-beforeAll(async () => {
-  session = await openStackPage();
-  ({ stack, page, problems } = session);
-});
-
-afterAll(async () => {
-  await session?.close();
-});
+useStackPage((s) => ({ stack, page, problems } = s));
 
 it("logs in and lists the example DAGs", async () => {
   await logIn(page, stack.baseUrl);

@@ -1,10 +1,10 @@
 import pg from "pg";
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { logIn } from "../helpers/login";
 import { artifactPath } from "../helpers/paths";
 import type { Stack } from "../helpers/stack";
-import { openStackPage, type StackPage } from "../helpers/stackPage";
+import { useStackPage } from "../helpers/stackPage";
 
 // The real product on customer_analytics: a day's run dead-letters its malformed orders; an operator
 // finds one on the Dead letters page, fixes its amount in the editor (validated against the task's
@@ -13,19 +13,10 @@ import { openStackPage, type StackPage } from "../helpers/stackPage";
 const DATE = "2024-03-01";
 const RUN_TIMEOUT = 180_000;
 
-let session: StackPage | undefined;
 let stack: Stack;
 let page: Page;
 let problems: string[] = [];
-
-beforeAll(async () => {
-  session = await openStackPage();
-  ({ stack, page, problems } = session);
-});
-
-afterAll(async () => {
-  await session?.close();
-});
+useStackPage((s) => ({ stack, page, problems } = s));
 
 interface Order {
   order_id: string;

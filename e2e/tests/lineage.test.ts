@@ -1,9 +1,9 @@
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { beforeAll, expect, it } from "vitest";
 import { logIn } from "../helpers/login";
 import { artifactPath } from "../helpers/paths";
 import type { Stack } from "../helpers/stack";
-import { openStackPage, type StackPage } from "../helpers/stackPage";
+import { useStackPage } from "../helpers/stackPage";
 
 // The real product: customer_analytics runs for one date, which (data-aware scheduling) starts
 // customer_segments for the same partition. Lineage then follows warehouse.customer_metrics from
@@ -11,11 +11,6 @@ import { openStackPage, type StackPage } from "../helpers/stackPage";
 const DATE = "2024-06-01";
 const METRICS = "warehouse.customer_metrics";
 const RUN_TIMEOUT = 180_000;
-
-let session: StackPage | undefined;
-let stack: Stack;
-let page: Page;
-let problems: string[] = [];
 
 interface RunAnswer {
   state: string;
@@ -49,14 +44,13 @@ async function runOf(dagId: string): Promise<number> {
   return id!;
 }
 
-beforeAll(async () => {
-  session = await openStackPage();
-  ({ stack, page, problems } = session);
-  await logIn(page, stack.baseUrl);
-});
+let stack: Stack;
+let page: Page;
+let problems: string[] = [];
+useStackPage((s) => ({ stack, page, problems } = s));
 
-afterAll(async () => {
-  await session?.close();
+beforeAll(async () => {
+  await logIn(page, stack.baseUrl);
 });
 
 it(
