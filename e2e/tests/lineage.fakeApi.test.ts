@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CurrentUser, DeadLetterCountsResponse } from "../../server/src/api/contract";
+import type { CurrentUser, DeadLetterCountsResponse, ReprocessDetailResponse } from "../../server/src/api/contract";
 import { HOSTILE_OBSERVED, METRICS, PARTITION, RAW_ORDERS, datasetList, lineageGraph, metricsDetail, metricsPartition, reprocessAnswer } from "../fixtures/lineage";
 import { launchBrowser } from "../helpers/browser";
 import { REPO_ROOT, artifactPath } from "../helpers/paths";
@@ -42,6 +42,20 @@ beforeAll(async () => {
       const body = req.body as { dryRun?: boolean };
       return reprocessAnswer(body.dryRun === true);
     },
+    "/api/lineage/reprocesses/5": (): ReprocessDetailResponse => ({
+      id: 5,
+      uri: "warehouse.customer_metrics",
+      partition: "2024-01-07",
+      requestedBy: "operator",
+      state: "running",
+      message: null,
+      createdAt: "2024-01-08T09:00:00.000Z",
+      finishedAt: null,
+      runs: [
+        { dagRunId: 41, dagId: "customer_analytics", runId: "scheduled__2024-01-07T00:00:00+00:00", wave: 0, taskIds: ["customer_alerts"], releasedAt: "2024-01-08T09:00:00.000Z", state: "running" },
+        { dagRunId: 77, dagId: "revenue_report", runId: "dataset_triggered__2024-01-07T09:12:00+00:00", wave: 1, taskIds: ["build_report"], releasedAt: null, state: "failed" },
+      ],
+    }),
   });
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
@@ -177,6 +191,10 @@ describe("lineage pages against canned API answers", () => {
     await expect(dialog.getByRole("status").innerText()).resolves.toMatch(/^Cleared 5 task instances; 1 task instance left alone/);
     expect(reprocessPosts.at(-1)?.body).toEqual({ uri: METRICS, partition: PARTITION, dryRun: false });
     expect(reprocessPosts).toHaveLength(2);
+    // The waves of the stored reprocess: the first released, the next waiting for it.
+    const waves = dialog.getByRole("region", { name: "Reprocess waves" });
+    await waves.getByText("Reprocess #5: releasing waves").waitFor();
+    await expect(waves.getByRole("listitem").nth(1).innerText()).resolves.toMatch(/wave 2\s+revenue_report[\s\S]*waiting/);
     await page.screenshot({ path: artifactPath("lineage-reprocess-done.png") });
     // The page's answer is invalidated and asked again.
     await expect.poll(() => partitionGets.length).toBeGreaterThan(before);

@@ -4,6 +4,7 @@ import type { Logger } from "../obs/logger";
 import type { Db } from "../store/db";
 import { admitReadyTasks } from "./admitReadyTasks";
 import { advanceBackfills } from "./advanceBackfills";
+import { advanceReprocesses } from "./advanceReprocesses";
 import { createDatasetRuns } from "./createDatasetRuns";
 import { createDueRuns } from "./createDueRuns";
 import type { LeaderLock } from "./leaderLock";
@@ -65,6 +66,7 @@ export class SchedulerLoop {
     if (leader) {
       await createDueRuns({ db: this.deps.db, dags, log: this.deps.log }, now);
       await createDatasetRuns({ db: this.deps.db, dags, log: this.deps.log });
+      await advanceReprocesses({ db: this.deps.db, dispatcher: this.deps.dispatcher, log: this.deps.log });
     }
     const reconcileDue = leader && Date.now() - this.lastReconcile >= this.deps.reconcileIntervalMs;
     await admitReadyTasks(

@@ -151,6 +151,13 @@ export const DeadLetterEvent = {
 export type DeadLetterEvent = (typeof DeadLetterEvent)[keyof typeof DeadLetterEvent];
 export const DEAD_LETTER_EVENTS = Object.values(DeadLetterEvent) as readonly DeadLetterEvent[];
 
+/**
+ * A "Reprocess downstream" whose later waves (runs that read what earlier reprocessed runs write)
+ * are still to be released: running -> completed, or failed when a released run fails.
+ */
+export const ReprocessState = { running: "running", completed: "completed", failed: "failed" } as const;
+export type ReprocessState = (typeof ReprocessState)[keyof typeof ReprocessState];
+
 export const BackfillState = { queued: "queued", running: "running", paused: "paused", completed: "completed", canceled: "canceled" } as const;
 export type BackfillState = (typeof BackfillState)[keyof typeof BackfillState];
 

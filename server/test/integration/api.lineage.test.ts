@@ -4,11 +4,12 @@ import {
   DatasetListResponseSchema,
   LineageGraphResponseSchema,
   PartitionDetailResponseSchema,
+  ReprocessDetailResponseSchema,
   ReprocessResponseSchema,
   type ApiErrorBody,
 } from "../../src/api/contract";
 import { startApiStack, type ApiStack } from "../helpers/apiServer";
-import { waitForRunEnd } from "../helpers/engine";
+import { waitFor, waitForRunEnd } from "../helpers/engine";
 import { DAY1, LINEAGE_DAGS, runLineageChain, tiIds, type ChainRuns } from "../helpers/lineageChain";
 
 let s: ApiStack;
@@ -153,6 +154,26 @@ describe("lineage API", () => {
     expect(audit[0]).toMatchObject({ actor: "operator", target: `partition:${B_Y}|${DAY1}` });
   });
 
+  it("GET /api/lineage/reprocesses/:id: a reprocess across DAGs runs in waves and ends completed", async () => {
+    const res = await s.call("operator", "/api/lineage/reprocess", { body: { uri: A_X, partition: DAY1 } });
+    expect(res.status).toBe(200);
+    const started = ReprocessResponseSchema.parse(await res.json());
+    expect(started.cleared.map((t) => t.dagId)).toEqual(["lineage_b", "lineage_b"]);
+    expect(started.waiting.map((t) => t.dagId)).toEqual(["lineage_c", "lineage_c"]);
+    expect(started.reprocessId).not.toBeNull();
+    const path = `/api/lineage/reprocesses/${started.reprocessId}`;
+    const done = await waitFor("the reprocess to complete", async () => {
+      const detail = ReprocessDetailResponseSchema.parse(await getOk(path));
+      return detail.state === "running" ? undefined : detail;
+    }, 60_000);
+    expect(done).toMatchObject({ uri: A_X, partition: DAY1, requestedBy: "operator", state: "completed", message: null });
+    expect(done.runs.map((r) => [r.dagRunId, r.wave, r.state, r.releasedAt !== null])).toEqual([
+      [runs.b1, 0, "success", true],
+      [runs.c1, 1, "success", true],
+    ]);
+    await expectError(await s.call("viewer", "/api/lineage/reprocesses/999999"), 404, "not_found");
+  });
+
   it("is described in the OpenAPI document with its roles", async () => {
     const doc = (await getOk("/api/openapi.json")) as { paths: Record<string, Record<string, { "x-runnel-role": string }>> };
     expect(doc.paths["/api/lineage/partition"]?.get?.["x-runnel-role"]).toBe("viewer");
@@ -163,6 +184,7 @@ describe("lineage API", () => {
       "/api/lineage/graph",
       "/api/lineage/partition",
       "/api/lineage/reprocess",
+      "/api/lineage/reprocesses/{id}",
     ]);
   });
 });

@@ -6,7 +6,7 @@ import { upstreamOfPartition } from "../../src/store/partitionUpstream";
 import { findDatasetId, type PartitionKey } from "../../src/store/partitionWrites";
 import { reprocessPartition } from "../../src/store/reprocessPartition";
 import type { QueuedTask } from "../../src/store/taskInstances";
-import { createEngineEnv, startEngine, waitForRunEnd, type Engine, type EngineEnv } from "../helpers/engine";
+import { createEngineEnv, startEngine, waitFor, waitForRunEnd, type Engine, type EngineEnv } from "../helpers/engine";
 import { DAY1, LINEAGE_DAGS, runLineageChain, tiIds, type ChainRuns } from "../helpers/lineageChain";
 
 let env: EngineEnv;
@@ -114,21 +114,42 @@ describe("partition lineage across three DAGs", () => {
   });
 });
 
+const pick = ({ id, dagRunId, dagId, taskId, reason }: { id: number; dagRunId: number; dagId: string; taskId: string; reason: string }) => ({ id, dagRunId, dagId, taskId, reason });
+
+/** The new try of a task instance: when it started and ended. */
+async function latestAttempt(id: number): Promise<{ try_number: number; start_date: Date; end_date: Date | null }> {
+  return env.db("task_attempts").where({ task_instance_id: id }).orderBy("try_number", "desc").first("try_number", "start_date", "end_date");
+}
+
 describe("reprocess", () => {
-  it("dry run lists exactly the impact and changes nothing; the real one clears exactly it, and it reruns to success", async () => {
+  it("dry run lists exactly the impact in waves and changes nothing; the real one clears B now, C once B has rewritten b.y, and all rerun to success", async () => {
     const before = await snapshot();
     const pushed: QueuedTask[] = [];
-    const dry = await reprocessPartition(env.db, await key(A_X), true, async (q) => void pushed.push(...q));
-    expect(dry.cleared.map(({ id, dagRunId, dagId, taskId, reason }) => ({ id, dagRunId, dagId, taskId, reason }))).toEqual(expectedImpact());
+    const dry = await reprocessPartition(env.db, await key(A_X), { dryRun: true, requestedBy: "test" }, async (q) => void pushed.push(...q));
+    // B reads a.x: first wave. C reads b.y, which B writes: it waits for B.
+    expect(dry.cleared.map(pick)).toEqual(expectedImpact().filter((t) => t.dagId === "lineage_b"));
+    expect(dry.waiting.map(pick)).toEqual(expectedImpact().filter((t) => t.dagId === "lineage_c"));
     expect(dry.skipped).toEqual([]);
+    expect(dry.reprocessId).toBeNull();
     expect(pushed).toEqual([]);
     expect(await snapshot()).toEqual(before);
 
-    const done = await reprocessPartition(env.db, await key(A_X), false, (q) => engine.rt.dispatcher.enqueue(q));
-    expect(done.cleared.map((t) => t.id)).toEqual(expectedImpact().map((t) => t.id));
+    const done = await reprocessPartition(env.db, await key(A_X), { dryRun: false, requestedBy: "test" }, (q) => engine.rt.dispatcher.enqueue(q));
+    expect(done.cleared.map((t) => t.id)).toEqual([ids.b1.transform, ids.b1.report_b]);
+    expect(done.waiting.map((t) => t.id)).toEqual([ids.c1.load_z, ids.c1.publish_c]);
     expect(done.cleared.every((t) => t.state === "success")).toBe(true);
+    expect(done.reprocessId).not.toBeNull();
+    const ended = await waitFor("the reprocess to end", async () => {
+      const row = await env.db("reprocesses").where({ id: done.reprocessId! }).first<{ state: string } | undefined>("state");
+      return row && row.state !== "running" ? row.state : undefined;
+    }, 60_000);
+    expect(ended).toBe("completed");
     expect(await waitForRunEnd(env.db, runs.b1)).toBe("success");
     expect(await waitForRunEnd(env.db, runs.c1)).toBe("success");
+    // C recomputed from the rewritten b.y: its new try started after B's transform had finished its own.
+    const transform = await latestAttempt(ids.b1.transform!);
+    const loadZ = await latestAttempt(ids.c1.load_z!);
+    expect(loadZ.start_date.getTime()).toBeGreaterThanOrEqual(transform.end_date!.getTime());
 
     const after = await snapshot();
     const impacted = new Set(expectedImpact().map((t) => t.id));
@@ -148,12 +169,12 @@ describe("reprocess", () => {
 
   it("reports impacted task instances that are still running as skipped and leaves them alone", async () => {
     await engine.close();
-    await env.db("task_instances").where({ id: ids.c1.publish_c }).update({ state: "running" });
-    const dry = await reprocessPartition(env.db, await key(A_X), true, async () => undefined);
-    expect(dry.skipped.map((t) => [t.id, t.state])).toEqual([[ids.c1.publish_c, "running"]]);
-    expect(dry.cleared.map((t) => t.id)).toEqual(expectedImpact().map((t) => t.id).filter((id) => id !== ids.c1.publish_c));
-    const real = await reprocessPartition(env.db, await key(A_X), false, async () => undefined);
-    expect(real.skipped.map((t) => t.id)).toEqual([ids.c1.publish_c]);
-    expect((await env.db("task_instances").where({ id: ids.c1.publish_c }).first()).state).toBe("running");
+    await env.db("task_instances").where({ id: ids.b1.report_b }).update({ state: "running" });
+    const dry = await reprocessPartition(env.db, await key(A_X), { dryRun: true, requestedBy: "test" }, async () => undefined);
+    expect(dry.skipped.map((t) => [t.id, t.state])).toEqual([[ids.b1.report_b, "running"]]);
+    expect(dry.cleared.map((t) => t.id)).toEqual([ids.b1.transform]);
+    const real = await reprocessPartition(env.db, await key(A_X), { dryRun: false, requestedBy: "test" }, async () => undefined);
+    expect(real.skipped.map((t) => t.id)).toEqual([ids.b1.report_b]);
+    expect((await env.db("task_instances").where({ id: ids.b1.report_b }).first()).state).toBe("running");
   });
 });

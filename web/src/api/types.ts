@@ -79,8 +79,10 @@ export type {
   PartitionEdge,
   PartitionNode,
   PartitionWrite,
+  ReprocessDetailResponse,
   ReprocessRequest,
   ReprocessResponse,
+  ReprocessRun,
   Writer,
 } from "../../../server/src/api/contract";
 

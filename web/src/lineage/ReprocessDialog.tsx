@@ -4,7 +4,8 @@ import { useCurrentUser } from "../auth/useAuth";
 import { Dialog } from "../ui/Dialog";
 import { StateBadge } from "../ui/StateBadge";
 import { taskStateStyle } from "../ui/taskStateStyle";
-import { useReprocess, useReprocessPreview } from "./useLineage";
+import { RunStateBadge } from "../dags/RunStateBadge";
+import { useReprocess, useReprocessPreview, useReprocessProgress } from "./useLineage";
 
 /** Roles the server lets clear task instances. */
 const OPERATING_ROLES: ReadonlySet<UserRole> = new Set<UserRole>(["operator", "admin"]);
@@ -31,13 +32,39 @@ function TaskList({ tasks, label }: { tasks: ImpactedTask[]; label: string }) {
 
 const instances = (n: number): string => `${n} task instance${n === 1 ? "" : "s"}`;
 
+const REPROCESS_STATE_TEXT = { running: "releasing waves", completed: "completed", failed: "stopped" } as const;
+
+/** The runs of a reprocess by wave: released (cleared) or waiting for the waves before them. */
+function WaveProgress({ id }: { id: number }) {
+  const progress = useReprocessProgress(id);
+  const d = progress.data;
+  if (!d) return null;
+  return (
+    <section aria-label="Reprocess waves" className="reprocess-waves small">
+      <p>
+        Reprocess #{d.id}: {REPROCESS_STATE_TEXT[d.state]}
+        {d.message && ` (${d.message})`}
+      </p>
+      <ol className="ref-list">
+        {d.runs.map((r) => (
+          <li key={r.dagRunId}>
+            <span className="muted">wave {r.wave + 1}</span> <span className="mono">{r.dagId}</span> <span className="mono muted">{r.runId}</span> — {r.releasedAt ? <RunStateBadge state={r.state} /> : <span className="muted">waiting</span>}
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}
+
 function Done({ result, onClose }: { result: ReprocessResponse; onClose: () => void }) {
   return (
     <>
       <p role="status" className="banner reprocess-done">
         Cleared {instances(result.cleared.length)}
         {result.skipped.length > 0 && `; ${instances(result.skipped.length)} left alone (queued or running)`}. They run again as the scheduler admits them.
+        {result.waiting.length > 0 && ` ${instances(result.waiting.length)} in downstream runs will be cleared once the runs they read from have succeeded again.`}
       </p>
+      {result.reprocessId !== null && <WaveProgress id={result.reprocessId} />}
       <div className="dialog-actions">
         <button type="button" className="button button-primary" onClick={onClose}>
           Done
@@ -68,14 +95,22 @@ function ReprocessBody({ uri, partition, onClose }: { uri: string; partition: st
       )}
       {plan && (
         <>
-          {plan.cleared.length === 0 ? (
+          {plan.cleared.length + plan.waiting.length === 0 ? (
             <p>Nothing would be cleared.</p>
           ) : (
+            plan.cleared.length > 0 && (
             <>
               <p>
                 {plan.cleared.length === 1 ? "This task instance" : `These ${plan.cleared.length} task instances`} will be cleared and run again:
               </p>
               <TaskList tasks={plan.cleared} label="Task instances to clear" />
+            </>
+            )
+          )}
+          {plan.waiting.length > 0 && (
+            <>
+              <p className="small reprocess-note">Then, once the runs they read from have succeeded again (in order, so nothing recomputes from a stale input):</p>
+              <TaskList tasks={plan.waiting} label="Task instances cleared after their upstream runs" />
             </>
           )}
           {plan.skipped.length > 0 && (
@@ -90,7 +125,7 @@ function ReprocessBody({ uri, partition, onClose }: { uri: string; partition: st
         <button type="button" className="button" onClick={onClose}>
           Cancel
         </button>
-        <button type="button" className="button button-primary" disabled={!plan || plan.cleared.length === 0 || reprocess.isPending} onClick={() => reprocess.mutate({ uri, partition })}>
+        <button type="button" className="button button-primary" disabled={!plan || plan.cleared.length + plan.waiting.length === 0 || reprocess.isPending} onClick={() => reprocess.mutate({ uri, partition })}>
           Confirm
         </button>
       </div>

@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { fetchJson, postJson, query } from "../api/fetchJson";
-import type { DatasetDetailResponse, DatasetListResponse, LineageGraphResponse, PartitionDetailResponse, ReprocessRequest, ReprocessResponse } from "../api/types";
+import type { DatasetDetailResponse, DatasetListResponse, LineageGraphResponse, PartitionDetailResponse, ReprocessDetailResponse, ReprocessRequest, ReprocessResponse } from "../api/types";
 
 export const lineageKeys = {
   all: ["lineage"] as const,
@@ -68,5 +68,15 @@ export function useReprocess() {
       // Runs of any DAG may have changed. The open dry run is left alone: asking it again now would only confuse.
       void client.invalidateQueries({ predicate: (q) => q.queryKey[0] !== "lineage-reprocess-preview" });
     },
+  });
+}
+
+/** A reprocess's waves, refreshed every 2 s while it is still releasing them. */
+export function useReprocessProgress(id: number | null) {
+  return useQuery({
+    queryKey: ["lineage", "reprocess", id],
+    enabled: id !== null,
+    queryFn: ({ signal }) => fetchJson<ReprocessDetailResponse>(`/api/lineage/reprocesses/${id}`, { signal }),
+    refetchInterval: (q) => (q.state.data?.state === "running" ? 2000 : false),
   });
 }

@@ -1,5 +1,6 @@
 /** API contract: lineage (datasets, partitions, the tasks that write and read them). See ../contract.ts. */
 import { z } from "zod";
+import { ReprocessState } from "../../sdk/states";
 import { RunStateSchema, TaskStateSchema } from "./common";
 import { isoString } from "./fields";
 
@@ -178,6 +179,46 @@ export type PartitionDetailResponse = z.infer<typeof PartitionDetailResponseSche
 export const ReprocessRequestSchema = z.object({ uri: uriInput, partition: partitionInput, dryRun: z.boolean().default(false) });
 export type ReprocessRequest = z.input<typeof ReprocessRequestSchema>;
 
-/** `cleared`: went (or would go) back to pending; `skipped`: queued/running now, left alone. */
-export const ReprocessResponseSchema = z.object({ dryRun: z.boolean(), cleared: z.array(ImpactedTaskSchema), skipped: z.array(ImpactedTaskSchema) });
+/**
+ * `cleared`: went (or would go) back to pending now; `skipped`: queued/running now, left alone;
+ * `waiting`: in runs that read what other reprocessed runs write, cleared by the scheduler once
+ * those have succeeded again (in waves), so no DAG recomputes from a stale input. `reprocessId`
+ * names the stored reprocess that releases them (null for a dry run or when nothing waits).
+ */
+export const ReprocessResponseSchema = z.object({
+  dryRun: z.boolean(),
+  cleared: z.array(ImpactedTaskSchema),
+  skipped: z.array(ImpactedTaskSchema),
+  waiting: z.array(ImpactedTaskSchema),
+  reprocessId: z.number().int().nullable(),
+});
 export type ReprocessResponse = z.infer<typeof ReprocessResponseSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// GET /api/lineage/reprocesses/:id: the waves of a reprocess and how far it got.
+
+/** One run of a reprocess: its wave, whether it was released (cleared) yet, and its state now. */
+export const ReprocessRunSchema = z.object({
+  dagRunId: z.number().int(),
+  dagId: z.string(),
+  runId: z.string(),
+  wave: z.number().int(),
+  taskIds: z.array(z.string()),
+  releasedAt: isoString.nullable(),
+  state: RunStateSchema,
+});
+export type ReprocessRun = z.infer<typeof ReprocessRunSchema>;
+
+export const ReprocessDetailResponseSchema = z.object({
+  id: z.number().int(),
+  uri: z.string(),
+  partition: z.string(),
+  requestedBy: z.string(),
+  state: z.enum(Object.values(ReprocessState)),
+  /** Why it failed (which run), or null. */
+  message: z.string().nullable(),
+  createdAt: isoString,
+  finishedAt: isoString.nullable(),
+  runs: z.array(ReprocessRunSchema),
+});
+export type ReprocessDetailResponse = z.infer<typeof ReprocessDetailResponseSchema>;

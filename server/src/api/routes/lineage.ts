@@ -7,7 +7,8 @@ import { byText, lineageGraph, loadLineageCatalog, sortedTasks, type CatalogData
 import { upstreamOfPartition, type LineagePartition } from "../../store/partitionUpstream";
 import { findDatasetId, partitionWasRead, writesOfPartition, type PartitionKey, type StoredWrite } from "../../store/partitionWrites";
 import { reprocessPartition } from "../../store/reprocessPartition";
-import { requireRole } from "../auth/authenticate";
+import { getReprocess } from "../../store/reprocessWaves";
+import { principalOf, requireRole } from "../auth/authenticate";
 import {
   DatasetQuerySchema,
   LineageGraphQuerySchema,
@@ -19,11 +20,12 @@ import {
   type DownstreamImpact,
   type LineageGraphResponse,
   type PartitionDetailResponse,
+  type ReprocessDetailResponse,
   type PartitionNode,
   type PartitionWrite,
   type ReprocessResponse,
 } from "../contract";
-import { HttpError, parseWith } from "../http";
+import { HttpError, idParam, parseWith } from "../http";
 import { recordAction } from "../recordAction";
 
 /** Writes listed in a partition's history, newest first. */
@@ -104,14 +106,27 @@ async function partitionDetail(rt: Runtime, query: unknown): Promise<PartitionDe
 async function reprocess(rt: Runtime, body: unknown, res: Response): Promise<ReprocessResponse> {
   const req = parseWith(ReprocessRequestSchema, body, "body");
   const { key } = await mustFindPartition(rt, req.uri, req.partition);
-  const result = await reprocessPartition(rt.db, key, req.dryRun, (queued) => rt.dispatcher.enqueue(queued));
+  const result = await reprocessPartition(rt.db, key, { dryRun: req.dryRun, requestedBy: principalOf(res).user.username }, (queued) => rt.dispatcher.enqueue(queued));
   if (!req.dryRun) {
     await recordAction(rt.db, res, "lineage.reprocess", `partition:${req.uri}|${req.partition}`, {
       cleared: result.cleared.map((t) => ({ id: t.id, dagId: t.dagId, taskId: t.taskId, dagRunId: t.dagRunId })),
       skipped: result.skipped.map((t) => t.id),
+      waiting: result.waiting.map((t) => t.id),
+      reprocessId: result.reprocessId,
     });
   }
-  return { dryRun: req.dryRun, cleared: result.cleared, skipped: result.skipped };
+  return { dryRun: req.dryRun, cleared: result.cleared, skipped: result.skipped, waiting: result.waiting, reprocessId: result.reprocessId };
+}
+
+async function reprocessDetail(rt: Runtime, id: number): Promise<ReprocessDetailResponse> {
+  const r = await getReprocess(rt.db, id);
+  if (!r) throw new HttpError(404, "not_found", `no reprocess ${id}`);
+  return {
+    ...r,
+    createdAt: r.createdAt.toISOString(),
+    finishedAt: r.finishedAt?.toISOString() ?? null,
+    runs: r.runs.map((run) => ({ ...run, releasedAt: run.releasedAt?.toISOString() ?? null })),
+  };
 }
 
 /** `/api/lineage/*` (mounted after `authenticate`): reads for viewers, reprocess for operators (audited). */
@@ -122,5 +137,6 @@ export function lineageRouter(rt: Runtime): Router {
   r.get("/lineage/dataset", async (req, res) => void res.json(await dataset(rt, req.query)));
   r.get("/lineage/partition", async (req, res) => void res.json(await partitionDetail(rt, req.query)));
   r.post("/lineage/reprocess", requireRole("operator"), async (req, res) => void res.json(await reprocess(rt, req.body, res)));
+  r.get("/lineage/reprocesses/:id", async (req, res) => void res.json(await reprocessDetail(rt, idParam(req, "id"))));
   return r;
 }
