@@ -62,3 +62,15 @@ export async function withTx<T>(db: Db, fn: (conn: PgConn) => Promise<T>): Promi
     }
   });
 }
+
+/**
+ * `state` as an expression (`(t.state || '')`) for statements that find task instances by key
+ * (id, or run) and only fence on their state. Compared as the bare column, the planner may pick
+ * the partial index of open task instances instead of the key: with statistics from before a
+ * burst it believes that index tiny, and then scans every queued/pending/running row on each
+ * call (measured: a claim scanned 4,000 queued rows, 3.8 ms instead of 0.2 ms). An expression
+ * cannot match the index's predicate, so the key is used. Same results; only the plan differs.
+ */
+export function keyedState(column: string): string {
+  return `(${column} || '')`;
+}

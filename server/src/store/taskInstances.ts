@@ -1,7 +1,7 @@
 import { evaluateTriggerRule } from "../scheduler/triggerRules";
 import { TaskState, type TriggerRule } from "../sdk/states";
 import type { Db } from "./db";
-import { withTx, type PgConn } from "./pgConn";
+import { keyedState, withTx, type PgConn } from "./pgConn";
 
 /** A task instance that was just moved to `queued` and must be pushed to BullMQ. */
 export interface QueuedTask {
@@ -46,10 +46,10 @@ const SELECT_PENDING = `SELECT ti.id, ti.dag_run_id, ti.dag_id, ti.trigger_rule,
 
 async function selectPending(conn: PgConn, scope: PendingScope): Promise<PendingRow[]> {
   if (scope.kind === "downstream") {
-    return (await conn.query<PendingRow>(`${SELECT_PENDING} WHERE ti.dag_run_id = $1 AND ti.state = 'pending' AND ti.upstream_task_ids && $2::text[] GROUP BY ti.id`, [scope.dagRunId, scope.taskIds])).rows;
+    return (await conn.query<PendingRow>(`${SELECT_PENDING} WHERE ti.dag_run_id = $1 AND ${keyedState("ti.state")} = 'pending' AND ti.upstream_task_ids && $2::text[] GROUP BY ti.id`, [scope.dagRunId, scope.taskIds])).rows;
   }
   if (scope.kind === "runs") {
-    return (await conn.query<PendingRow>(`${SELECT_PENDING} WHERE ti.dag_run_id = ANY($1::bigint[]) AND ti.state = 'pending' GROUP BY ti.id`, [scope.dagRunIds])).rows;
+    return (await conn.query<PendingRow>(`${SELECT_PENDING} WHERE ti.dag_run_id = ANY($1::bigint[]) AND ${keyedState("ti.state")} = 'pending' GROUP BY ti.id`, [scope.dagRunIds])).rows;
   }
   return (
     await conn.query<PendingRow>(`${SELECT_PENDING} JOIN dag_runs r ON r.id = ti.dag_run_id AND r.state = 'running' WHERE ti.state = 'pending' GROUP BY ti.id LIMIT $1`, [scope.limit])
@@ -139,7 +139,7 @@ async function applyDecisions(conn: PgConn, ids: number[], states: TaskState[]):
        end_date = CASE WHEN d.state IN ('skipped','upstream_failed') THEN clock_timestamp() ELSE t.end_date END,
        updated_at = clock_timestamp()
      FROM unnest($1::bigint[], $2::text[]) AS d(id, state)
-     WHERE t.id = d.id AND t.state = 'pending'
+     WHERE t.id = d.id AND ${keyedState("t.state")} = 'pending'
      RETURNING t.id, t.try_number, t.dag_id, t.queue_priority, t.priority_weight, t.dag_run_id, t.task_id, t.state`,
     [ids, states],
   );
@@ -171,7 +171,7 @@ export async function queueScheduled(db: Db, limit: number, maxActiveTasks: (dag
     if (!picked.length) return [];
     const q = await conn.query<QueuedRow>(
       `UPDATE task_instances SET state = 'queued', try_number = try_number + 1, queued_at = clock_timestamp(), updated_at = clock_timestamp()
-       WHERE id = ANY($1::bigint[]) AND state = 'scheduled' RETURNING ${QUEUED_RETURNING}`,
+       WHERE id = ANY($1::bigint[]) AND ${keyedState("state")} = 'scheduled' RETURNING ${QUEUED_RETURNING}`,
       [picked.map((p) => p.id)],
     );
     return q.rows.map(toQueued);

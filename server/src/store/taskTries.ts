@@ -3,7 +3,7 @@ import type { Db } from "./db";
 import { finalizeRuns } from "./runs";
 import { emptyResolveResult, judgePending, resolvePending, type PendingRow, type QueuedTask, type ResolveResult } from "./taskInstances";
 import type { LogLine } from "./taskLogs";
-import { withConn, type PgConn } from "./pgConn";
+import { keyedState, withConn, type PgConn } from "./pgConn";
 
 /** Everything a worker needs to run one try, read in the same statement that claims it. */
 export interface ClaimedTry {
@@ -66,7 +66,7 @@ export async function claimTries(db: Db, requests: readonly ClaimRequest[], work
            sensor_started_at = CASE WHEN t.state = 'up_for_reschedule' THEN t.sensor_started_at END,
            sensor_pokes = CASE WHEN t.state = 'up_for_reschedule' THEN t.sensor_pokes ELSE 0 END
          FROM req
-         WHERE t.id = req.id AND t.try_number = req.try AND t.state IN ('queued','up_for_retry','up_for_reschedule')
+         WHERE t.id = req.id AND t.try_number = req.try AND ${keyedState("t.state")} IN ('queued','up_for_retry','up_for_reschedule')
            AND (t.state <> 'up_for_reschedule' OR req.poke IS NULL OR t.sensor_pokes = req.poke)
            AND EXISTS (SELECT 1 FROM dag_runs r WHERE r.id = t.dag_run_id AND r.state = 'running')
          RETURNING t.*
@@ -259,7 +259,7 @@ export async function scheduleRetry(
       `WITH upd AS (
          UPDATE task_instances SET state = 'up_for_retry', try_number = try_number + 1,
            next_try_at = clock_timestamp() + ($1 * interval '1 millisecond'), end_date = clock_timestamp(), heartbeat_at = NULL, updated_at = clock_timestamp()
-         WHERE id = $2 AND try_number = $3 AND state = 'running' RETURNING id, try_number),
+         WHERE id = $2 AND try_number = $3 AND ${keyedState("state")} = 'running' RETURNING id, try_number),
        att AS (
          UPDATE task_attempts a SET state = $4, end_date = clock_timestamp(), error = $5, error_code = $6
          FROM upd WHERE a.task_instance_id = upd.id AND a.try_number = upd.try_number - 1 RETURNING 1),
