@@ -51,6 +51,32 @@ export interface ClaimRequest {
   poke?: number;
 }
 
+/** The claim statement of `claimTries` ($1 worker, $2 ids, $3 try numbers, $4 pokes); exported for plan tests. */
+export const CLAIM_TRIES_SQL = `WITH req AS (SELECT * FROM unnest($2::bigint[], $3::int[], $4::int[]) AS q(id, try, poke)),
+ upd AS (
+   UPDATE task_instances t SET state = 'running', start_date = clock_timestamp(), heartbeat_at = clock_timestamp(),
+     worker = $1, next_try_at = NULL, updated_at = clock_timestamp(),
+     sensor_started_at = CASE WHEN t.state = 'up_for_reschedule' THEN t.sensor_started_at END,
+     sensor_pokes = CASE WHEN t.state = 'up_for_reschedule' THEN t.sensor_pokes ELSE 0 END
+   FROM req
+   WHERE t.id = req.id AND t.try_number = req.try AND ${keyedState("t.state")} IN ('queued','up_for_retry','up_for_reschedule')
+     AND (t.state <> 'up_for_reschedule' OR req.poke IS NULL OR t.sensor_pokes = req.poke)
+     AND EXISTS (SELECT 1 FROM dag_runs r WHERE r.id = t.dag_run_id AND r.state = 'running')
+   RETURNING t.*
+ ), att AS (
+   INSERT INTO task_attempts (task_instance_id, try_number, state, worker, queued_at, start_date)
+   SELECT id, try_number, 'running', worker, queued_at, start_date FROM upd
+   ON CONFLICT (task_instance_id, try_number) DO UPDATE SET state = 'running', worker = excluded.worker, end_date = NULL, error = NULL,
+     -- a rescheduled sensor's attempt spans all its pokes: keep the first poke's start
+     start_date = CASE WHEN task_attempts.state = 'rescheduled' THEN task_attempts.start_date ELSE excluded.start_date END
+ )
+ SELECT upd.id, upd.dag_run_id, upd.dag_id, upd.task_id, upd.try_number, upd.max_tries, upd.queued_at, upd.start_date,
+   upd.queue_priority, upd.priority_weight, upd.sensor_started_at, upd.sensor_pokes,
+   r.run_id, r.run_type, r.logical_date, r.data_interval_start, r.data_interval_end, r.conf, r.dag_version_id,
+   (SELECT coalesce(jsonb_object_agg(u.task_id, u.output), '{}'::jsonb) FROM task_instances u
+     WHERE u.dag_run_id = upd.dag_run_id AND u.task_id = ANY(upd.upstream_task_ids)) AS upstream_outputs
+ FROM upd JOIN dag_runs r ON r.id = upd.dag_run_id`;
+
 /**
  * `queued`/`up_for_retry`/`up_for_reschedule` -> `running` for exactly these tries (fenced by
  * try number and a running run), opening their task_attempts rows and reading the runs and
@@ -59,30 +85,7 @@ export interface ClaimRequest {
 export async function claimTries(db: Db, requests: readonly ClaimRequest[], worker: string): Promise<(ClaimedTry | ClaimRefusal)[]> {
   const result = await withConn(db, (conn) =>
     conn.query<Record<string, unknown>>(
-      `WITH req AS (SELECT * FROM unnest($2::bigint[], $3::int[], $4::int[]) AS q(id, try, poke)),
-       upd AS (
-         UPDATE task_instances t SET state = 'running', start_date = clock_timestamp(), heartbeat_at = clock_timestamp(),
-           worker = $1, next_try_at = NULL, updated_at = clock_timestamp(),
-           sensor_started_at = CASE WHEN t.state = 'up_for_reschedule' THEN t.sensor_started_at END,
-           sensor_pokes = CASE WHEN t.state = 'up_for_reschedule' THEN t.sensor_pokes ELSE 0 END
-         FROM req
-         WHERE t.id = req.id AND t.try_number = req.try AND ${keyedState("t.state")} IN ('queued','up_for_retry','up_for_reschedule')
-           AND (t.state <> 'up_for_reschedule' OR req.poke IS NULL OR t.sensor_pokes = req.poke)
-           AND EXISTS (SELECT 1 FROM dag_runs r WHERE r.id = t.dag_run_id AND r.state = 'running')
-         RETURNING t.*
-       ), att AS (
-         INSERT INTO task_attempts (task_instance_id, try_number, state, worker, queued_at, start_date)
-         SELECT id, try_number, 'running', worker, queued_at, start_date FROM upd
-         ON CONFLICT (task_instance_id, try_number) DO UPDATE SET state = 'running', worker = excluded.worker, end_date = NULL, error = NULL,
-           -- a rescheduled sensor's attempt spans all its pokes: keep the first poke's start
-           start_date = CASE WHEN task_attempts.state = 'rescheduled' THEN task_attempts.start_date ELSE excluded.start_date END
-       )
-       SELECT upd.id, upd.dag_run_id, upd.dag_id, upd.task_id, upd.try_number, upd.max_tries, upd.queued_at, upd.start_date,
-         upd.queue_priority, upd.priority_weight, upd.sensor_started_at, upd.sensor_pokes,
-         r.run_id, r.run_type, r.logical_date, r.data_interval_start, r.data_interval_end, r.conf, r.dag_version_id,
-         (SELECT coalesce(jsonb_object_agg(u.task_id, u.output), '{}'::jsonb) FROM task_instances u
-           WHERE u.dag_run_id = upd.dag_run_id AND u.task_id = ANY(upd.upstream_task_ids)) AS upstream_outputs
-       FROM upd JOIN dag_runs r ON r.id = upd.dag_run_id`,
+      CLAIM_TRIES_SQL,
       [worker, requests.map((r) => r.id), requests.map((r) => r.tryNumber), requests.map((r) => r.poke ?? null)],
     ),
   );
