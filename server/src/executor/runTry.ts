@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import type { LoadedDag } from "../dags/dagFolder";
 import type { SerializedTask } from "../dags/graph";
+import type { TaskSpec } from "../sdk/defineDag";
 import type { Logger } from "../obs/logger";
 import type { RunnelMetrics } from "../obs/metrics";
 import { retryAfterDelay, runnelErrorCode, TaskTimeoutError } from "../sdk/errors";
@@ -174,7 +175,6 @@ export class TryRunner {
     if (!loaded || !spec || !task) throw new TaskFailure(`task ${claim.dagId}.${claim.taskId} is not in any loaded DAG file (removed, or its file has an import error)`, "TASK_NOT_FOUND");
     const params = parseRunParams(loaded.dag, claim.conf);
     const controller = new AbortController();
-    const ctx = buildTaskContext({ claim, timezone: loaded.serialized.timezone, needs: task.needs, params, log, signal: controller.signal, db: this.deps.db, warehouse: this.deps.warehouse });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       if (task.timeoutMs === null) return;
@@ -186,21 +186,25 @@ export class TryRunner {
     });
     try {
       const isolated = task.isolation === "process" && !task.sensor && !spec.check ? this.childRequest(claim, loaded) : undefined;
-      const run = isolated ? () => runInChildProcess(isolated, log, controller.signal) : () => spec.run(ctx as TaskContext<never, never>);
-      const sensor = task.sensor;
-      const check = spec.check;
-      const at = { db: this.deps.db, dagRunId: claim.dagRunId, taskInstanceId: claim.id, tryNumber: claim.tryNumber };
-      const body = check
-        ? () => runCheck(check, ctx, at)
-        : !sensor
-          ? run
-          : sensor.mode === "reschedule"
-            ? () => pokeOnce(sensor, run, { pokesDone: claim.sensorPokes, startedAt: claim.sensorStartedAt ?? claim.startDate }, log)
-            : () => pokeUntilTrue(sensor, run, log, controller.signal);
+      // An isolated try builds its context in the child; only an in-process one needs it here.
+      const body = isolated ? () => runInChildProcess(isolated, log, controller.signal) : this.inProcessBody(claim, loaded, spec, task, params, log, controller.signal);
       return await Promise.race([withAttemptLog(log, () => Promise.resolve().then(body)), timeout]);
     } finally {
       if (timer) clearTimeout(timer);
     }
+  }
+
+  /** The try's body run in this process: the task, a sensor's poke(s) or a check, with its context. */
+  private inProcessBody(claim: ClaimedTry, loaded: LoadedDag, spec: TaskSpec, task: SerializedTask, params: unknown, log: AttemptLog, signal: AbortSignal): () => unknown {
+    const ctx = buildTaskContext({ claim, timezone: loaded.serialized.timezone, needs: task.needs, params, log, signal, db: this.deps.db, warehouse: this.deps.warehouse });
+    const run = () => spec.run(ctx as TaskContext<never, never>);
+    const sensor = task.sensor;
+    const check = spec.check;
+    if (check) return () => runCheck(check, ctx, { db: this.deps.db, dagRunId: claim.dagRunId, taskInstanceId: claim.id, tryNumber: claim.tryNumber });
+    if (!sensor) return run;
+    return sensor.mode === "reschedule"
+      ? () => pokeOnce(sensor, run, { pokesDone: claim.sensorPokes, startedAt: claim.sensorStartedAt ?? claim.startDate }, log)
+      : () => pokeUntilTrue(sensor, run, log, signal);
   }
 
   /**
@@ -211,7 +215,7 @@ export class TryRunner {
     const conn = this.deps.isolation;
     if (!conn) return undefined;
     const dagFolder = loaded.path.slice(0, loaded.path.length - loaded.fileloc.length) || ".";
-    return { dagFile: loaded.path, dagFolder, claim, ...conn };
+    return { dagFile: loaded.path, dagFolder, timezone: loaded.serialized.timezone, claim, ...conn };
   }
 
   private async succeed(claim: ClaimedTry, log: AttemptLog, output: unknown): Promise<TryReport> {

@@ -25,14 +25,12 @@ const EVENTS_PER_TICK = 1000;
  */
 export async function createDatasetRuns(deps: RunCreationDeps): Promise<number> {
   if (!deps.dags.list().some((d) => scheduleDatasetsOf(d.serialized) !== null)) return 0;
-  const rows: Array<{ dag_id: string; is_paused: boolean; is_active: boolean }> = await deps.db("dags").select("dag_id", "is_paused", "is_active");
-  const runnable = new Set(rows.filter((r) => !r.is_paused && r.is_active).map((r) => r.dag_id));
   let created = 0;
   for (const loaded of deps.dags.list()) {
     const datasets = scheduleDatasetsOf(loaded.serialized);
     const dagId = loaded.serialized.dagId;
     const versionId = deps.dags.versionId(dagId);
-    if (datasets === null || !runnable.has(dagId) || versionId === undefined) continue;
+    if (datasets === null || !deps.runnable.has(dagId) || versionId === undefined) continue;
     const runs = await withTx(deps.db, (conn) => createRunsForDag(conn, loaded, versionId, datasets));
     for (const r of runs) deps.log.info({ dagId, partition: r.partition, dagRunId: r.dagRunId, triggerEventId: r.eventId }, "created dataset-triggered run");
     created += runs.length;

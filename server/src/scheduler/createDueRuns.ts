@@ -8,6 +8,8 @@ export interface RunCreationDeps {
   db: Db;
   dags: { list(): LoadedDag[]; versionId(dagId: string): number | undefined };
   log: Logger;
+  /** The DAGs runs may be created for now (active, not paused): `runnableDagIds`, read once per tick. */
+  runnable: ReadonlySet<string>;
 }
 
 /**
@@ -18,13 +20,11 @@ export interface RunCreationDeps {
  * @returns how many runs were created.
  */
 export async function createDueRuns(deps: RunCreationDeps, now: Date): Promise<number> {
-  const rows = await deps.db("dags").select("dag_id", "is_paused", "is_active");
-  const paused = new Map<string, boolean>(rows.map((r: { dag_id: string; is_paused: boolean; is_active: boolean }) => [r.dag_id, r.is_paused || !r.is_active]));
   let created = 0;
   for (const loaded of deps.dags.list()) {
     const dagId = loaded.serialized.dagId;
     const versionId = deps.dags.versionId(dagId);
-    if (paused.get(dagId) !== false || versionId === undefined || loaded.schedule.cron === null) continue;
+    if (!deps.runnable.has(dagId) || versionId === undefined || loaded.schedule.cron === null) continue;
     // Backfill runs do not count: fresh scheduled runs keep their room (see startQueuedRuns).
     const room = loaded.serialized.maxActiveRuns - (await countActiveRuns(deps.db, dagId, { excludeBackfill: true }));
     if (room <= 0) continue;

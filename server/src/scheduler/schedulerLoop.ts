@@ -1,6 +1,7 @@
 import type { DagRegistry } from "../dags/dagRegistry";
 import type { BullDispatcher } from "../executor/dispatcher";
 import type { Logger } from "../obs/logger";
+import { runnableDagIds } from "../store/dags";
 import type { Db } from "../store/db";
 import { admitReadyTasks } from "./admitReadyTasks";
 import { advanceBackfills } from "./advanceBackfills";
@@ -64,8 +65,9 @@ export class SchedulerLoop {
     const leader = await this.deps.leader.acquire();
     const dags = this.deps.registry;
     if (leader) {
-      await createDueRuns({ db: this.deps.db, dags, log: this.deps.log }, now);
-      await createDatasetRuns({ db: this.deps.db, dags, log: this.deps.log });
+      const creation = { db: this.deps.db, dags, log: this.deps.log, runnable: await runnableDagIds(this.deps.db) };
+      await createDueRuns(creation, now);
+      await createDatasetRuns(creation);
       await advanceReprocesses({ db: this.deps.db, dispatcher: this.deps.dispatcher, log: this.deps.log });
     }
     const reconcileDue = leader && Date.now() - this.lastReconcile >= this.deps.reconcileIntervalMs;

@@ -82,6 +82,8 @@ interface RawVersionRow {
 /** Serializes every DAG sync across processes, so concurrent syncs cannot deadlock on row order. */
 const SYNC_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext('runnel:dags:sync'))";
 
+const jsonOrNull = (v: unknown): string | null => (v === null ? null : JSON.stringify(v));
+
 /** The datasets a serialized DAG is scheduled on, or null when its schedule is a cron, a preset or manual. */
 export function scheduleDatasetsOf(dag: Pick<SerializedDag, "schedule">): string[] | null {
   const s = dag.schedule;
@@ -111,7 +113,7 @@ async function upsertDags(trx: Knex.Transaction, dags: readonly DagToSync[]): Pr
     dag_id: d.serialized.dagId,
     fileloc: d.fileloc,
     schedule: typeof d.serialized.schedule === "string" ? d.serialized.schedule : null,
-    schedule_datasets: scheduleDatasetsOf(d.serialized) === null ? null : JSON.stringify(scheduleDatasetsOf(d.serialized)),
+    schedule_datasets: jsonOrNull(scheduleDatasetsOf(d.serialized)),
     timezone: d.serialized.timezone,
     description: d.serialized.description,
     tags: JSON.stringify(d.serialized.tags),
@@ -202,6 +204,12 @@ export async function syncDagSnapshot(db: Db, snapshot: DagSnapshotToSync): Prom
     await syncImportErrors(trx, snapshot.errors);
     return ids;
   });
+}
+
+/** Ids of the DAGs the scheduler may create runs for: active and not paused. */
+export async function runnableDagIds(db: Db): Promise<Set<string>> {
+  const rows: Array<{ dag_id: string }> = await db("dags").select("dag_id").where({ is_paused: false, is_active: true });
+  return new Set(rows.map((r) => r.dag_id));
 }
 
 /** Pauses or unpauses a DAG. @returns false when there is no such DAG. */

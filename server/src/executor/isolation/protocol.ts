@@ -6,6 +6,8 @@ export interface ChildTaskRequest {
   /** The DAG file and its folder (modules it imports from the folder are loaded with it). */
   dagFile: string;
   dagFolder: string;
+  /** The DAG's timezone as the worker compiled it (the partition and `ds` must match the worker's). */
+  timezone: string;
   claim: ClaimedTry;
   databaseUrl: string;
   warehouseUrl: string;

@@ -52,6 +52,6 @@ async function invoke(req: ChildTaskRequest, log: AttemptLog, db: ReturnType<typ
   const spec = dag.tasks.get(claim.taskId);
   if (!spec) throw new TaskFailure(`DAG ${claim.dagId} no longer has task ${claim.taskId}`, "TASK_NOT_FOUND");
   const params = parseRunParams(dag, claim.conf);
-  const ctx = buildTaskContext({ claim, timezone: dag.options.timezone ?? "UTC", needs: spec.needs, params, log, signal: new AbortController().signal, db, warehouse });
+  const ctx = buildTaskContext({ claim, timezone: req.timezone, needs: spec.needs, params, log, signal: new AbortController().signal, db, warehouse });
   return spec.run(ctx as TaskContext<never, never>);
 }
