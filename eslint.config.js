@@ -13,4 +13,18 @@ export default tseslint.config(
       "no-console": "off",
     },
   },
+  // Layering: the shared vocabulary imports nothing of the engine; the store imports only it;
+  // migrations import no live code (their meaning must not change when that code does).
+  {
+    files: ["server/src/model/**/*.ts"],
+    rules: { "no-restricted-imports": ["error", { patterns: [{ group: ["../*", "node:*"], message: "src/model is dependency-free: import only from src/model." }] }] },
+  },
+  {
+    files: ["server/src/store/**/*.ts"],
+    rules: { "no-restricted-imports": ["error", { patterns: [{ group: ["../*", "!../model", "!../model/*"], message: "src/store imports only src/model (and libraries)." }] }] },
+  },
+  {
+    files: ["migrations/**/*.ts"],
+    rules: { "no-restricted-imports": ["error", { patterns: [{ group: ["../*", "!../lib/*"], message: "Migrations import no live code: state the values the migration needs." }] }] },
+  },
 );

@@ -1,16 +1,16 @@
 import type { Knex } from "knex";
-import {
-  ATTEMPT_STATES,
-  BackfillState,
-  DeadLetterKind,
-  DeadLetterStatus,
-  RUN_STATES,
-  RUN_TYPES,
-  TASK_STATES,
-  TRIGGER_RULES,
-  UserRole,
-  sqlList,
-} from "../server/src/sdk/states";
+import { sqlList } from "./lib/sql";
+
+// The persisted lists as this migration creates them (later migrations alter the constraints).
+const TASK_STATES = ["pending", "scheduled", "queued", "running", "success", "failed", "up_for_retry", "up_for_reschedule", "upstream_failed", "skipped", "removed"];
+const RUN_STATES = ["queued", "running", "success", "failed", "canceled"];
+const RUN_TYPES = ["scheduled", "manual", "backfill", "dataset_triggered"];
+const ATTEMPT_STATES = ["running", "success", "failed", "skipped", "lost", "rescheduled"];
+const TRIGGER_RULES = ["all_success", "all_done", "all_failed", "one_success", "one_failed", "none_failed", "none_failed_min_one_success", "none_skipped", "always"];
+const BACKFILL_STATES = ["queued", "running", "paused", "completed", "canceled"];
+const DEAD_LETTER_KINDS = ["record", "task"];
+const DEAD_LETTER_STATUSES = ["open", "replay_pending", "replayed", "discarded", "resolved"];
+const USER_ROLES = ["viewer", "operator", "admin"];
 
 /** The core tables. Names are part of the contract (DESIGN.md); columns are Runnel's own. */
 export async function up(knex: Knex): Promise<void> {
@@ -59,7 +59,7 @@ export async function up(knex: Knex): Promise<void> {
       max_active_runs integer NOT NULL DEFAULT 10,
       run_order text NOT NULL DEFAULT 'oldest' CHECK (run_order IN ('oldest','newest')),
       conf jsonb NOT NULL DEFAULT '{}',
-      state text NOT NULL DEFAULT 'queued' ${check("state", Object.values(BackfillState))},
+      state text NOT NULL DEFAULT 'queued' ${check("state", BACKFILL_STATES)},
       created_by text,
       created_at timestamptz NOT NULL DEFAULT now(),
       completed_at timestamptz
@@ -158,8 +158,8 @@ export async function up(knex: Knex): Promise<void> {
 
     CREATE TABLE dead_letters (
       id bigserial PRIMARY KEY,
-      kind text NOT NULL ${check("kind", Object.values(DeadLetterKind))},
-      status text NOT NULL DEFAULT 'open' ${check("status", Object.values(DeadLetterStatus))},
+      kind text NOT NULL ${check("kind", DEAD_LETTER_KINDS)},
+      status text NOT NULL DEFAULT 'open' ${check("status", DEAD_LETTER_STATUSES)},
       dag_id text NOT NULL,
       task_id text NOT NULL,
       task_instance_id bigint REFERENCES task_instances(id) ON DELETE SET NULL,
@@ -180,7 +180,7 @@ export async function up(knex: Knex): Promise<void> {
       id bigserial PRIMARY KEY,
       username text NOT NULL UNIQUE,
       password_hash text NOT NULL,
-      role text NOT NULL ${check("role", Object.values(UserRole))},
+      role text NOT NULL ${check("role", USER_ROLES)},
       created_at timestamptz NOT NULL DEFAULT now()
     );
 

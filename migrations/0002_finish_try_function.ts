@@ -1,5 +1,8 @@
 import type { Knex } from "knex";
-import { TERMINAL_TASK_STATES, sqlList } from "../server/src/sdk/states";
+import { sqlList } from "./lib/sql";
+
+/** Task states that end a task instance, as of this migration. */
+const TERMINAL_TASK_STATES = ["success", "failed", "skipped", "upstream_failed", "removed"];
 
 /** First key of the per-run advisory lock (ASCII "RUNR"). */
 const RUN_LOCK_CLASS = 0x52554e52;
@@ -14,7 +17,7 @@ const RUN_LOCK_CLASS = 0x52554e52;
  * engine (one definition, in TypeScript); the fenced update makes a late decision harmless.
  */
 export async function up(knex: Knex): Promise<void> {
-  const terminal = sqlList([...TERMINAL_TASK_STATES]);
+  const terminal = sqlList(TERMINAL_TASK_STATES);
   await knex.raw(`
     -- Serializes the completions of one run until commit. An advisory lock, not a row lock:
     -- it writes nothing (a FOR UPDATE row lock costs a WAL record per completion). Runs whose

@@ -1,6 +1,7 @@
 import type { Knex } from "knex";
-import { sqlList } from "../server/src/sdk/states";
-import { BACKFILL_ACTIONS } from "../server/src/scheduler/planBackfill";
+import { sqlList } from "./lib/sql";
+
+const BACKFILL_ACTIONS = ["create", "clear", "skip"];
 
 /**
  * The dates of a backfill, planned once when it is created (`scheduler/planBackfill.ts`): one

@@ -1,6 +1,7 @@
 import type { Knex } from "knex";
-import { CHECK_SEVERITIES } from "../server/src/sdk/checks";
-import { sqlList } from "../server/src/sdk/states";
+import { sqlList } from "./lib/sql";
+
+const CHECK_SEVERITIES = ["error", "warn"];
 
 /**
  * Data-quality check results (`dag.check`): one row per expectation of the latest try of a check

@@ -1,5 +1,10 @@
 import type { Knex } from "knex";
-import { DEAD_LETTER_EVENTS, DEAD_LETTER_STATUSES, TERMINAL_TASK_STATES, sqlList } from "../server/src/sdk/states";
+import { sqlList } from "./lib/sql";
+
+// The lists as of this migration.
+const DEAD_LETTER_STATUSES = ["open", "replay_pending", "replayed", "discarded", "resolved"];
+const DEAD_LETTER_EVENTS = ["created", "edited", "replay_requested", "replayed", "requeued", "discarded", "resolved"];
+const TERMINAL_TASK_STATES = ["success", "failed", "skipped", "upstream_failed", "removed"];
 
 /**
  * Task-level dead letters kept by the database, whatever writes the state:
@@ -20,7 +25,7 @@ import { DEAD_LETTER_EVENTS, DEAD_LETTER_STATUSES, TERMINAL_TASK_STATES, sqlList
  * - New status `resolved` and history event `resolved` (the CHECKs read sdk/states.ts).
  */
 export async function up(knex: Knex): Promise<void> {
-  const terminal = sqlList([...TERMINAL_TASK_STATES]);
+  const terminal = sqlList(TERMINAL_TASK_STATES);
   await knex.raw(`
     ALTER TABLE dead_letters ADD COLUMN schema jsonb;
 

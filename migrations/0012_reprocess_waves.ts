@@ -1,5 +1,7 @@
 import type { Knex } from "knex";
-import { ReprocessState, sqlList } from "../server/src/sdk/states";
+import { sqlList } from "./lib/sql";
+
+const REPROCESS_STATES = ["running", "completed", "failed"];
 
 /**
  * Ordered "Reprocess downstream" across DAGs. A reprocess clears its first wave at once; runs
@@ -14,7 +16,7 @@ export async function up(knex: Knex): Promise<void> {
       uri text NOT NULL,
       partition text NOT NULL,
       requested_by text NOT NULL,
-      state text NOT NULL CHECK (state IN (${sqlList(Object.values(ReprocessState))})),
+      state text NOT NULL CHECK (state IN (${sqlList(REPROCESS_STATES)})),
       message text,
       created_at timestamptz NOT NULL DEFAULT now(),
       finished_at timestamptz

@@ -1,6 +1,14 @@
 import type { Knex } from "knex";
-import { TERMINAL_TASK_STATES, sqlList } from "../server/src/sdk/states";
-import { keyedState } from "../server/src/store/pgConn";
+import { sqlList } from "./lib/sql";
+
+/**
+ * A task instance's state as an expression, so statements that find rows by key cannot be planned
+ * through the partial index of open task instances (see keyedState in server/src/store/pgConn.ts).
+ */
+const keyedState = (column: string): string => `(${column} || '')`;
+
+/** Task states that end a task instance, as of this migration. */
+const TERMINAL_TASK_STATES = ["success", "failed", "skipped", "upstream_failed", "removed"];
 
 /**
  * `runnel_finish_try` (as 0011 left it) finding the task instance by its key and its pending
@@ -9,7 +17,7 @@ import { keyedState } from "../server/src/store/pgConn";
  * finish) or pending (for the downstream) row on each completion. See `keyedState`.
  */
 export async function up(knex: Knex): Promise<void> {
-  const terminal = sqlList([...TERMINAL_TASK_STATES]);
+  const terminal = sqlList(TERMINAL_TASK_STATES);
   await knex.raw(`
     CREATE OR REPLACE FUNCTION runnel_finish_try(
       p_run_id bigint, p_ti_id bigint, p_try integer, p_state text, p_output jsonb,

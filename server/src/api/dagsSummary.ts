@@ -1,7 +1,7 @@
 import { describeDagSchedule, nextInterval } from "../schedule/index";
 import type { DagRegistry } from "../dags/dagRegistry";
 import type { Db } from "../store/db";
-import type { RunState } from "../sdk/states";
+import type { RunState } from "../model/states";
 import type { DagListResponse, DagSummary } from "./contract";
 
 /** How many recent runs each DAG summary carries. */

@@ -1,5 +1,5 @@
-import type { SerializedDag } from "../dags/graph";
-import type { AttemptState } from "../sdk/states";
+import type { SerializedDag } from "../model/graph";
+import type { AttemptState } from "../model/states";
 import type { AttemptRow, TaskInstanceSensorColumns } from "../store/runQueries";
 import type { RunRow } from "../store/runs";
 import type { TaskInstanceRow } from "../store/taskInstances";

@@ -1,4 +1,4 @@
-import type { SerializedDag } from "../dags/graph";
+import type { SerializedDag } from "../model/graph";
 import { loadConfig, type RunnelConfig } from "../config/config";
 import { redactUrl } from "../infra/serviceErrors";
 import { loadDagFolder } from "../dags/dagFolder";

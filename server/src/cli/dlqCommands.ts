@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { DeadLetterFilterSchema } from "../api/contract";
 import { describeIssues } from "../api/http";
 import { deadLetterHistory, deadLetterIds, getDeadLetter, searchDeadLetters, type DeadLetterSearch } from "../store/deadLetterActions";
-import { DEAD_LETTER_STATUSES } from "../sdk/states";
+import { DEAD_LETTER_STATUSES } from "../model/states";
 import type { DeadLetter } from "../store/deadLetters";
 import type { Db } from "../store/db";
 import { writeAudit } from "../store/audit";

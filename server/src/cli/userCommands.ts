@@ -1,5 +1,5 @@
 import { hashPassword, hashToken, randomSecret } from "../api/auth/secrets";
-import { UserRole } from "../sdk/states";
+import { UserRole } from "../model/states";
 import { writeAudit } from "../store/audit";
 import { createApiToken, createUser, findUserByName } from "../store/users";
 import { CliError, withDb } from "./dagCommands";

@@ -12,4 +12,4 @@ export { serializeDag, versionHash, stableStringify, paramsJsonSchema, TASK_OPTI
 export { validateDag, formatProblems, isZodSchema } from "./validateDag";
 export type { DagValidation, ScheduleCompiler } from "./validateDag";
 export { describeLoadError } from "./describeLoadError";
-export type { SerializedDag, SerializedTask } from "./graph";
+export type { SerializedDag, SerializedTask } from "../model/graph";

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { isDagDefinition, type DagDefinition } from "../sdk/defineDag";
 import type { CompiledSchedule } from "../schedule/index";
-import type { SerializedDag } from "./graph";
+import type { SerializedDag } from "../model/graph";
 import { describeLoadError } from "./describeLoadError";
 import { diagnoseSyntax, isVagueSyntaxError } from "./diagnoseSyntax";
 import { serializeDag, versionHash } from "./serializeDag";

@@ -4,7 +4,7 @@ import { expectationName } from "../sdk/checks";
 import type { CheckSpec, DagDefinition, TaskSpec } from "../sdk/defineDag";
 import { parseDuration, type Duration } from "../sdk/duration";
 import type { CompiledSchedule } from "../schedule/index";
-import type { SerializedCheck, SerializedDag, SerializedTask } from "./graph";
+import type { SerializedCheck, SerializedDag, SerializedTask } from "../model/graph";
 
 /**
  * What a task gets when neither it nor its DAG's `defaults` set an option. These values are

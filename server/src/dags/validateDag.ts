@@ -1,6 +1,6 @@
 import type { DagDefinition, TaskSpec } from "../sdk/defineDag";
 import { parseDuration, type Duration } from "../sdk/duration";
-import { TRIGGER_RULES } from "../sdk/states";
+import { TRIGGER_RULES } from "../model/states";
 import type { TaskDefaults } from "../sdk/types";
 import { checkProblems } from "./validateChecks";
 import { compileSchedule, type CompiledSchedule, type ScheduleSpec } from "../schedule/index";

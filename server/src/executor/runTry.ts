@@ -1,11 +1,11 @@
 import { hostname } from "node:os";
 import type { LoadedDag } from "../dags/dagFolder";
-import type { SerializedTask } from "../dags/graph";
+import type { SerializedTask } from "../model/graph";
 import type { TaskSpec } from "../sdk/defineDag";
 import type { Logger } from "../obs/logger";
 import type { RunnelMetrics } from "../obs/metrics";
 import { retryAfterDelay, runnelErrorCode, TaskTimeoutError } from "../sdk/errors";
-import { AttemptState, TaskState } from "../sdk/states";
+import { AttemptState, TaskState } from "../model/states";
 import type { TaskContext } from "../sdk/types";
 import type { Db } from "../store/db";
 import { claimTries, finishTries, heartbeat, type ClaimedTry, type ClaimRefusal, type ClaimRequest, type TryOutcome } from "../store/taskTries";

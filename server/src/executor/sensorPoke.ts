@@ -1,4 +1,4 @@
-import type { SerializedTask } from "../dags/graph";
+import type { SerializedTask } from "../model/graph";
 import { NonRetryableError, SkipError } from "../sdk/errors";
 import type { AttemptLog } from "./attemptLog";
 

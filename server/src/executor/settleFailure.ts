@@ -1,6 +1,6 @@
-import type { SerializedTask } from "../dags/graph";
+import type { SerializedTask } from "../model/graph";
 import type { Logger } from "../obs/logger";
-import { AttemptState, TaskState } from "../sdk/states";
+import { AttemptState, TaskState } from "../model/states";
 import type { Db } from "../store/db";
 import { finishTry, getTryFacts, scheduleRetry, type ClaimedTry } from "../store/taskTries";
 import type { LogLine } from "../store/taskLogs";

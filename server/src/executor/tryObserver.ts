@@ -1,5 +1,5 @@
-import type { SerializedTask } from "../dags/graph";
-import type { TaskState } from "../sdk/states";
+import type { SerializedTask } from "../model/graph";
+import type { TaskState } from "../model/states";
 import type { ClaimedTry } from "../store/taskTries";
 
 /** How a try ended, as a `TryObserver` hears it. `stale`: the completion lost the fence (cleared, canceled, moved on). */

@@ -3,7 +3,7 @@ import type { LoadedDag } from "../dags/dagFolder";
 import type { Dispatcher } from "../executor/dispatcher";
 import type { Logger } from "../obs/logger";
 import { runIdFor } from "../schedule/index";
-import { TERMINAL_RUN_STATES } from "../sdk/states";
+import { TERMINAL_RUN_STATES } from "../model/states";
 import {
   completeBackfillIfDone,
   countActiveBackfillRuns,
@@ -19,7 +19,7 @@ import {
 import type { Db } from "../store/db";
 import { createRun } from "../store/runs";
 import { clearTaskInstances } from "../store/taskActions";
-import { BackfillAction, ReprocessMode } from "./planBackfill";
+import { BackfillAction, ReprocessMode } from "../model/states";
 
 export interface BackfillDeps {
   db: Db;

@@ -1,6 +1,6 @@
 import type { Dispatcher } from "../executor/dispatcher";
 import type { Logger } from "../obs/logger";
-import { ReprocessState, RunState } from "../sdk/states";
+import { ReprocessState, RunState } from "../model/states";
 import type { Db } from "../store/db";
 import { clearTaskInstances } from "../store/taskActions";
 

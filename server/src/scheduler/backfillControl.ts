@@ -1,8 +1,9 @@
-import { BackfillState, RunState } from "../sdk/states";
+import { BackfillState, RunState } from "../model/states";
 import { activeBackfillRunIds, setBackfillState, type BackfillDateRow } from "../store/backfills";
 import type { Db } from "../store/db";
 import { cancelRun, TaskActionError } from "../store/taskActions";
-import { BackfillAction, estimateEtaSeconds } from "./planBackfill";
+import { BackfillAction } from "../model/states";
+import { estimateEtaSeconds } from "./planBackfill";
 
 /** A backfill's progress: counts by where its dates are, percent done and an ETA. */
 export interface BackfillProgressCounts {

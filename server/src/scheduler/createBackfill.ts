@@ -2,7 +2,8 @@ import type { LoadedDag } from "../dags/dagFolder";
 import { intervalsInRange, isScheduleError, parseDateInZone, type DataInterval } from "../schedule/index";
 import type { Db } from "../store/db";
 import { existingRunsInRange, insertBackfill, type PlannedDate } from "../store/backfills";
-import { BackfillOrder, planBackfill, type BackfillOrder as Order, type BackfillPlan, type ReprocessMode } from "./planBackfill";
+import { BackfillOrder, type BackfillOrder as Order, type ReprocessMode } from "../model/states";
+import { planBackfill, type BackfillPlan } from "./planBackfill";
 
 /** A backfill request that cannot be honoured (answered 400); the message says why. */
 export class BackfillError extends Error {

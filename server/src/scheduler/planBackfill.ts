@@ -1,13 +1,5 @@
-import { BackfillAction, BackfillOrder, ReprocessMode, TERMINAL_RUN_STATES, type RunState } from "../sdk/states";
-
-export { BACKFILL_ACTIONS, BACKFILL_ORDERS, BackfillAction, BackfillOrder, REPROCESS_MODES, ReprocessMode } from "../sdk/states";
-
-/** The run a date already has, as the planner needs it. */
-export interface ExistingRun {
-  state: RunState;
-  /** Whether any task instance is failed or upstream_failed. */
-  hasFailedTasks: boolean;
-}
+import type { ExistingRun } from "../model/backfill";
+import { BackfillAction, BackfillOrder, ReprocessMode, TERMINAL_RUN_STATES } from "../model/states";
 
 /** The plan of a backfill: logical dates (launch order) to create, to clear and to leave alone. */
 export interface BackfillPlan {

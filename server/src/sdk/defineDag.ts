@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import type { CheckDefinition, CheckOptions, CheckOutput, CheckSeverity } from "./checks";
-import type { TriggerRule } from "./states";
+import type { TriggerRule } from "../model/states";
 import type {
   DagOptions,
   Needs,

@@ -1,5 +1,6 @@
-/** A duration: milliseconds as a number, or a string such as "500ms", "30s", "10m", "2h", "1d". */
-export type Duration = number | `${number}${"ms" | "s" | "m" | "h" | "d"}`;
+import type { Duration } from "../model/duration";
+
+export type { Duration };
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 

@@ -9,7 +9,7 @@ export type { RunnelErrorCode } from "./errors";
 export { parseDuration } from "./duration";
 export type { Duration } from "./duration";
 export type * from "./types";
-export { TriggerRule } from "./states";
+export { TriggerRule } from "../model/states";
 export { CheckSeverity, expectationName } from "./checks";
 export type { CheckDefinition, CheckOptions, CheckOutput, Expectation, ExpectationKind } from "./checks";
 export type { CheckSpec } from "./defineDag";

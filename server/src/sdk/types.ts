@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import type { Duration } from "./duration";
-import type { TaskState, TriggerRule } from "./states";
+import type { TaskState, TriggerRule } from "../model/states";
 
 /** A JSON value: what a task may return. It is stored per task instance and handed downstream. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue | undefined };

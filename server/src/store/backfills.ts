@@ -1,6 +1,7 @@
 import type { Knex } from "knex";
-import { BackfillState, type RunState } from "../sdk/states";
-import type { BackfillAction, BackfillOrder, ExistingRun, ReprocessMode } from "../scheduler/planBackfill";
+import { BackfillState, type RunState } from "../model/states";
+import type { ExistingRun } from "../model/backfill";
+import type { BackfillAction, BackfillOrder, ReprocessMode } from "../model/states";
 import type { Db } from "./db";
 
 /** A `backfills` row. */

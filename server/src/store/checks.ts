@@ -1,4 +1,4 @@
-import type { CheckSeverity } from "../sdk/checks";
+import type { CheckSeverity } from "../model/checks";
 import type { Db } from "./db";
 
 /** One stored expectation result of a check task's try. */

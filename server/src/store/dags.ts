@@ -1,5 +1,5 @@
 import type { Knex } from "knex";
-import type { SerializedDag } from "../dags/graph";
+import type { SerializedDag } from "../model/graph";
 import type { Db } from "./db";
 
 /** What `syncDagSnapshot` needs of one loaded DAG (a `LoadedDag` satisfies it). */

@@ -1,9 +1,9 @@
 import type { Knex } from "knex";
-import { DeadLetterEvent, type DeadLetterKind, type DeadLetterStatus } from "../sdk/states";
+import { DeadLetterEvent, type DeadLetterKind, type DeadLetterStatus } from "../model/states";
 import type { Db } from "./db";
 import { toDeadLetter, toJsonText, type DeadLetter, type DeadLetterRow } from "./deadLetters";
 
-export { DeadLetterEvent } from "../sdk/states";
+export { DeadLetterEvent } from "../model/states";
 
 /** One history entry. */
 export interface DeadLetterHistoryEntry {

@@ -1,4 +1,4 @@
-import type { DeadLetterKind, DeadLetterStatus } from "../sdk/states";
+import type { DeadLetterKind, DeadLetterStatus } from "../model/states";
 import type { Db } from "./db";
 
 /** One invalid record a task sent to the dead-letter queue. */

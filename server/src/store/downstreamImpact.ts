@@ -1,4 +1,4 @@
-import type { RunState } from "../sdk/states";
+import type { RunState } from "../model/states";
 import type { Db } from "./db";
 import { DEFAULT_WALK_LIMITS, type LineagePartition, type LineagePartitionEdge, type WalkLimits } from "./partitionUpstream";
 import {

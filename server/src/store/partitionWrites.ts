@@ -1,5 +1,5 @@
 import type { Knex } from "knex";
-import type { TaskState } from "../sdk/states";
+import type { TaskState } from "../model/states";
 import type { Db } from "./db";
 
 /**

@@ -1,4 +1,4 @@
-import type { ReprocessState, RunState } from "../sdk/states";
+import type { ReprocessState, RunState } from "../model/states";
 import type { Db } from "./db";
 import type { ImpactedTaskInstance } from "./downstreamImpact";
 import { partitionId, readsOfTries, writesOfTaskInstances } from "./partitionWrites";

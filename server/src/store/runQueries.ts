@@ -1,4 +1,4 @@
-import type { RunState, RunType, TaskState } from "../sdk/states";
+import type { RunState, RunType, TaskState } from "../model/states";
 import type { Db } from "./db";
 import type { RunRow } from "./runs";
 

@@ -1,5 +1,5 @@
-import type { SerializedDag } from "../dags/graph";
-import { RunState, TERMINAL_TASK_STATES, type RunType, sqlList } from "../sdk/states";
+import type { SerializedDag } from "../model/graph";
+import { RunState, TERMINAL_TASK_STATES, type RunType, sqlList } from "../model/states";
 import type { Db } from "./db";
 import { withConn, type PgConn } from "./pgConn";
 

@@ -1,4 +1,4 @@
-import type { TaskState } from "../sdk/states";
+import type { TaskState } from "../model/states";
 import type { Db } from "./db";
 import type { LogLine } from "./taskLogs";
 import { withConn } from "./pgConn";

@@ -1,5 +1,5 @@
-import type { SerializedDag } from "../dags/graph";
-import { TERMINAL_TASK_STATES, TaskState, sqlList } from "../sdk/states";
+import type { SerializedDag } from "../model/graph";
+import { TERMINAL_TASK_STATES, TaskState, sqlList } from "../model/states";
 import type { Db } from "./db";
 import { withTx, type PgConn } from "./pgConn";
 import { finalizeRuns } from "./runs";

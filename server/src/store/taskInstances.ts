@@ -1,5 +1,5 @@
-import { evaluateTriggerRule } from "../scheduler/triggerRules";
-import { TaskState, type TriggerRule } from "../sdk/states";
+import { evaluateTriggerRule } from "../model/triggerRules";
+import { TaskState, type TriggerRule } from "../model/states";
 import type { Db } from "./db";
 import { keyedState, withTx, type PgConn } from "./pgConn";
 

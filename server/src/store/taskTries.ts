@@ -1,4 +1,4 @@
-import { AttemptState, TaskState, type RunType } from "../sdk/states";
+import { AttemptState, TaskState, type RunType } from "../model/states";
 import type { Db } from "./db";
 import { finalizeRuns } from "./runs";
 import { emptyResolveResult, judgePending, resolvePending, type PendingRow, type QueuedTask, type ResolveResult } from "./taskInstances";

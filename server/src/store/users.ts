@@ -1,4 +1,4 @@
-import type { UserRole } from "../sdk/states";
+import type { UserRole } from "../model/states";
 import type { Db } from "./db";
 
 /** A user as the API sees it (never the password hash). */

@@ -2,7 +2,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createApp } from "../../src/api/app";
 import { hashPassword, hashToken, randomSecret } from "../../src/api/auth/secrets";
-import type { UserRole } from "../../src/sdk/states";
+import type { UserRole } from "../../src/model/states";
 import { createApiToken, createUser } from "../../src/store/users";
 import type { RunnelConfig } from "../../src/config/config";
 import { createEngineEnv, startEngine, type Engine, type EngineEnv } from "./engine";

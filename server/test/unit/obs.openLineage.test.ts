@@ -16,7 +16,7 @@ import {
   type TryFacts,
 } from "../../src/obs/openLineage/events";
 import { endEventType, OpenLineageTryObserver } from "../../src/obs/openLineage/tryLineage";
-import type { SerializedTask } from "../../src/dags/graph";
+import type { SerializedTask } from "../../src/model/graph";
 import type { ClaimedTry } from "../../src/store/taskTries";
 import { DeliveryError, type LineageTransport } from "../../src/obs/openLineage/transport";
 import { runEventProblems } from "../helpers/openLineageSchema";

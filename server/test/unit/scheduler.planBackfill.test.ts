@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { estimateEtaSeconds, planBackfill, planToIso, type ExistingRun, type ReprocessMode } from "../../src/scheduler/planBackfill";
+import type { ExistingRun } from "../../src/model/backfill";
+import type { ReprocessMode } from "../../src/model/states";
+import { estimateEtaSeconds, planBackfill, planToIso } from "../../src/scheduler/planBackfill";
 
 const d = (day: number) => new Date(Date.UTC(2024, 0, day));
 const days = [1, 2, 3, 4, 5, 6].map(d);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { evaluateTriggerRule, type Readiness } from "../../src/scheduler/triggerRules";
-import { TRIGGER_RULES, type TriggerRule } from "../../src/sdk/states";
+import { evaluateTriggerRule, type Readiness } from "../../src/model/triggerRules";
+import { TRIGGER_RULES, type TriggerRule } from "../../src/model/states";
 
 const S = "success";
 const F = "failed";

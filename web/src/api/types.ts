@@ -2,7 +2,7 @@
  * Shapes of the Runnel API: the types inferred from the server's zod schemas (the same ones it
  * validates with), never copied by hand. Type-only: no server code reaches the bundle.
  */
-export type { AttemptState, BackfillState, ReprocessMode, RunState, RunType, TaskState, UserRole } from "../../../server/src/sdk/states";
+export type { AttemptState, BackfillState, ReprocessMode, RunState, RunType, TaskState, UserRole } from "../../../server/src/model/states";
 export type {
   ApiErrorBody,
   Attempt,
@@ -46,7 +46,7 @@ export type {
   TriggerResponse,
 } from "../../../server/src/api/contract";
 // Dead letters (contract/deadLetters.ts) and a run's check results (contract/checks.ts).
-export type { DeadLetterEvent, DeadLetterKind, DeadLetterStatus } from "../../../server/src/sdk/states";
+export type { DeadLetterEvent, DeadLetterKind, DeadLetterStatus } from "../../../server/src/model/states";
 export type {
   DeadLetter,
   DeadLetterActionResponse,

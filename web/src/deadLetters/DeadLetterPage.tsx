@@ -1,4 +1,5 @@
 import { useState } from "react";
+import { UNSETTLED_DEAD_LETTER_STATUSES } from "../api/states";
 import type { DeadLetterDetail, DeadLetterHistoryEntry } from "../api/types";
 import { relativeTime, utcDateTime } from "../format/time";
 import { Link, dagPath, runPath } from "../router";
@@ -174,7 +175,7 @@ function RecordBody({ d, canOperate, onPending }: { d: DeadLetterDetail; canOper
           >
             Replay
           </button>
-          <button type="button" className="button button-danger" disabled={!canOperate || (d.status !== "open" && d.status !== "replay_pending")} title={noRights} onClick={() => onPending({ kind: "discard" })}>
+          <button type="button" className="button button-danger" disabled={!canOperate || !UNSETTLED_DEAD_LETTER_STATUSES.has(d.status)} title={noRights} onClick={() => onPending({ kind: "discard" })}>
             Discard
           </button>
         </div>
@@ -204,7 +205,7 @@ function TaskBody({ d, canOperate, onPending }: { d: DeadLetterDetail; canOperat
         <button type="button" className="button" disabled={!canOperate || !open} title={noRights} onClick={() => onPending({ kind: "action", action: "mark-success", withEdit: false })}>
           Mark success
         </button>
-        <button type="button" className="button button-danger" disabled={!canOperate || (d.status !== "open" && d.status !== "replay_pending")} title={noRights} onClick={() => onPending({ kind: "discard" })}>
+        <button type="button" className="button button-danger" disabled={!canOperate || !UNSETTLED_DEAD_LETTER_STATUSES.has(d.status)} title={noRights} onClick={() => onPending({ kind: "discard" })}>
           Dismiss
         </button>
       </div>

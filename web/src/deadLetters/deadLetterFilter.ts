@@ -1,13 +1,13 @@
+import { DEAD_LETTER_STATUSES } from "../api/states";
 import type { DeadLetterFilter, DeadLetterKind, DeadLetterStatus } from "../api/types";
 
 /** The page's two views: invalid records and failed tasks. */
 export const VIEW_KIND: Record<"records" | "tasks", DeadLetterKind> = { records: "record", tasks: "task" };
 export type DeadLetterView = keyof typeof VIEW_KIND;
 
-const STATUSES: readonly DeadLetterStatus[] = ["open", "replay_pending", "replayed", "discarded", "resolved"];
 /** The status filter's choices; `all` = any status. Open is the default: it is the work to do. */
-export const STATUS_CHOICES = ["open", "replay_pending", "replayed", "discarded", "resolved", "all"] as const;
-export type StatusChoice = (typeof STATUS_CHOICES)[number];
+export type StatusChoice = DeadLetterStatus | "all";
+export const STATUS_CHOICES: readonly StatusChoice[] = [...DEAD_LETTER_STATUSES, "all"];
 
 /** What the page keeps in the URL query: view, DAG, task, partition, error text, status, older-than date. */
 export interface PageFilter {
@@ -45,7 +45,7 @@ export function searchChanges(changes: Partial<PageFilter>): Record<string, stri
 
 /** The API filter of a page filter (what the list, and bulk actions by filter, send). */
 export function apiFilter(f: PageFilter): DeadLetterFilter {
-  const status = STATUSES.find((s) => s === f.status);
+  const status = DEAD_LETTER_STATUSES.find((s) => s === f.status);
   return {
     kind: VIEW_KIND[f.view],
     ...(f.dagId ? { dagId: f.dagId } : {}),

@@ -1,4 +1,5 @@
 import { Fragment, useEffect, useRef, useState } from "react";
+import { ACTIVE_TASK_STATES } from "../api/states";
 import type { Attempt, TaskInstanceDetail } from "../api/types";
 import { durationBetween, formatDuration } from "../format/duration";
 import { logicalDateLabel, utcDateTime, utcTime } from "../format/time";
@@ -126,7 +127,7 @@ function WaitingLine({ ti }: { ti: TaskInstanceDetail }) {
 function Actions({ ti }: { ti: TaskInstanceDetail }) {
   const [pending, setPending] = useState<PendingAction>();
   const [downstream, setDownstream] = useState(false);
-  const busy = ti.state === "queued" || ti.state === "running";
+  const busy = ACTIVE_TASK_STATES.has(ti.state);
   return (
     <div className="panel-actions">
       <div className="retry-group">

@@ -1,16 +1,15 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { fetchJson, postJson } from "../api/fetchJson";
+import { UNFINISHED_TASK_STATES } from "../api/states";
 import type { ClearRequest, ClearResponse, MarkRequest, MarkResponse, TaskInstanceDetail } from "../api/types";
 
 export const taskInstanceKeys = { detail: (id: string) => ["taskInstance", id] as const };
-
-const ACTIVE = new Set(["pending", "scheduled", "queued", "running", "up_for_retry", "up_for_reschedule"]);
 
 export function useTaskInstance(id: string) {
   return useQuery({
     queryKey: taskInstanceKeys.detail(id),
     queryFn: ({ signal }) => fetchJson<TaskInstanceDetail>(`/api/task-instances/${encodeURIComponent(id)}`, { signal }),
-    refetchInterval: (q) => (q.state.data && ACTIVE.has(q.state.data.state) ? 3000 : false),
+    refetchInterval: (q) => (q.state.data && UNFINISHED_TASK_STATES.has(q.state.data.state) ? 3000 : false),
   });
 }
 

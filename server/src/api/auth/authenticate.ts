@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from "express";
-import type { UserRole } from "../../sdk/states";
+import type { UserRole } from "../../model/states";
 import type { Db } from "../../store/db";
 import { userForApiToken, userForSession, type UserIdentity } from "../../store/users";
 import { HttpError } from "../http";

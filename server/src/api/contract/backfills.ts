@@ -3,7 +3,7 @@
  * state lists, so the planner, the database CHECKs and these schemas share one definition.
  */
 import { z } from "zod";
-import { BACKFILL_ACTIONS, BACKFILL_ORDERS, BackfillState, REPROCESS_MODES } from "../../sdk/states";
+import { BACKFILL_ACTIONS, BACKFILL_ORDERS, BackfillState, REPROCESS_MODES } from "../../model/states";
 import { RunStateSchema } from "./common";
 import { dateInput, isoString, jsonObject, limitInput } from "./fields";
 

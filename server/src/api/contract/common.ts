@@ -1,6 +1,6 @@
 /** API contract: shared pieces. See ../contract.ts. */
 import { z } from "zod";
-import { ATTEMPT_STATES, RUN_STATES, RUN_TYPES, TASK_STATES, TRIGGER_RULES, UserRole } from "../../sdk/states";
+import { ATTEMPT_STATES, RUN_STATES, RUN_TYPES, TASK_STATES, TRIGGER_RULES, UserRole } from "../../model/states";
 
 /** A run state (see sdk/states.ts). */
 export const RunStateSchema = z.enum(RUN_STATES);

@@ -1,6 +1,6 @@
 /** API contract: dead letters. See ../contract.ts. */
 import { z } from "zod";
-import { DeadLetterEvent, DeadLetterKind, DeadLetterStatus } from "../../sdk/states";
+import { DeadLetterEvent, DeadLetterKind, DeadLetterStatus } from "../../model/states";
 import { TaskRefSchema } from "./actions";
 import { cursorInput, dateInput, isoString, limitInput } from "./fields";
 

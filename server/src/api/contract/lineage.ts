@@ -1,6 +1,6 @@
 /** API contract: lineage (datasets, partitions, the tasks that write and read them). See ../contract.ts. */
 import { z } from "zod";
-import { ReprocessState } from "../../sdk/states";
+import { ReprocessState } from "../../model/states";
 import { RunStateSchema, TaskStateSchema } from "./common";
 import { isoString } from "./fields";
 

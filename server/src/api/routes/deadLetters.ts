@@ -13,7 +13,7 @@ import {
 } from "../../store/deadLetterActions";
 import type { DeadLetter as StoredDeadLetter } from "../../store/deadLetters";
 import { markTaskInstance } from "../../store/taskActions";
-import { DeadLetterKind, DeadLetterStatus } from "../../sdk/states";
+import { DeadLetterKind, DeadLetterStatus } from "../../model/states";
 import { discardOneDeadLetter, replayDeadLetter, type DeadLetterActionResult as ActionResult } from "../../store/replayDeadLetter";
 import { principalOf, requireRole } from "../auth/authenticate";
 import {

@@ -1,7 +1,7 @@
 import type { OpenLineageConfig } from "../../config/config";
-import type { SerializedTask } from "../../dags/graph";
+import type { SerializedTask } from "../../model/graph";
 import type { TryEnd, TryObserver } from "../../executor/tryObserver";
-import { TaskState } from "../../sdk/states";
+import { TaskState } from "../../model/states";
 import type { Db } from "../../store/db";
 import type { ClaimedTry } from "../../store/taskTries";
 import { datasetUrisWrittenByTry } from "../../store/tryDatasetWrites";
