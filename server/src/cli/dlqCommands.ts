@@ -7,6 +7,7 @@ import type { DeadLetter } from "../store/deadLetters";
 import type { Db } from "../store/db";
 import { writeAudit } from "../store/audit";
 import { discardOneDeadLetter, replayDeadLetter, type DeadLetterActionResult } from "../store/replayDeadLetter";
+import { DEFER_TO_SCHEDULER } from "../store/taskInstances";
 import { CliError, withDb } from "./dagCommands";
 
 /** Filter options shared by `dlq list`, `dlq replay` and `dlq discard`. */
@@ -67,7 +68,7 @@ const ACTOR = process.env.USER ? `cli:${process.env.USER}` : "cli";
 /**
  * `runnel dlq list|show|replay|discard`. Works on the database directly. A replay marks the
  * letters replay_pending and clears their task instances with downstream; a running scheduler's
- * reconciler dispatches the cleared tries. Every action is written to the audit log.
+ * admission queues the cleared tries within the DAG's caps. Every action is written to the audit log.
  */
 export function dlqCommand(program: Command): void {
   const dlq = program.command("dlq").description("inspect, replay and discard dead letters");
@@ -99,7 +100,7 @@ export function dlqCommand(program: Command): void {
       withDb(async (db) => {
         const { dryRun, json, ...f } = o;
         const results: DeadLetterActionResult[] = [];
-        for (const d of await targets(db, ids, f)) results.push(await replayDeadLetter(db, d, dryRun === true, ACTOR, async () => {}));
+        for (const d of await targets(db, ids, f)) results.push(await replayDeadLetter(db, d, dryRun === true, ACTOR, DEFER_TO_SCHEDULER));
         if (!dryRun) await writeAudit(db, { actor: ACTOR, action: "dead_letter.bulk_replay", target: null, details: { ids: results.filter((r) => r.ok).map((r) => r.id) } });
         report(results, dryRun === true, json === true);
       }),

@@ -14,12 +14,8 @@ export interface TaskJobData {
   poke?: number;
 }
 
-/** One try to push. `delayMs` for retries; priority is derived from the queue priority. */
-export interface TaskJob extends QueuedTask {
-  delayMs?: number;
-  /** A rescheduled sensor's next poke: pokes already done in this try (see jobIdFor). */
-  poke?: number;
-}
+/** One try to push (see QueuedTask); BullMQ's priority is derived from its queue priority. */
+export type TaskJob = QueuedTask;
 
 /**
  * Deterministic job id: the same try enqueued twice (fast follow racing the reconciler, two

@@ -8,13 +8,14 @@ import { retryAfterDelay, runnelErrorCode, TaskTimeoutError } from "../sdk/error
 import { AttemptState, TaskState } from "../model/states";
 import type { TaskContext } from "../sdk/types";
 import type { Db } from "../store/db";
+import type { ReadyDispatch } from "../store/taskInstances";
 import { claimTries, finishTries, heartbeat, type ClaimedTry, type ClaimRefusal, type ClaimRequest, type TryOutcome } from "../store/taskTries";
+import type { TaskJobData } from "./dispatcher";
 import { MicroBatcher } from "./microBatcher";
 import { rescheduleTry } from "../store/sensorTries";
 import { PokeRescheduled, pokeOnce, pokeUntilTrue } from "./sensorPoke";
 import { insertLogLines } from "../store/taskLogs";
 import { AttemptLog, captureConsole, withAttemptLog } from "./attemptLog";
-import type { Dispatcher } from "./dispatcher";
 import { retryPolicyOf, settleFailure, settleLostTry, type SettleDeps } from "./settleFailure";
 import { runCheck } from "./runCheck";
 import type { ChildTaskRequest } from "./isolation/protocol";
@@ -31,7 +32,8 @@ export interface DagLookup {
 export interface TryRunnerDeps {
   db: Db;
   dags: DagLookup;
-  dispatcher: Dispatcher;
+  /** The one admission-and-dispatch path (scheduler/taskDispatch.ts): caps, priority, push. */
+  dispatch: ReadyDispatch;
   warehouse: Warehouse;
   log: Logger;
   metrics?: RunnelMetrics;
@@ -73,19 +75,14 @@ export class TryRunner {
     captureConsole();
     this.claims = new MicroBatcher((requests) => claimTries(deps.db, requests, this.workerName));
     this.finishes = new MicroBatcher(async (outcomes) => {
-      const batch = await finishTries(deps.db, outcomes, (d) => this.queueReady(d));
-      await deps.dispatcher.enqueue(batch.queued);
+      const batch = await finishTries(deps.db, outcomes, (d) => deps.dispatch.queueReady(d));
+      await deps.dispatch.dispatch(batch);
       return batch.results;
     });
   }
 
   private settleDeps(log: Logger = this.deps.log): SettleDeps {
-    return { db: this.deps.db, dispatcher: this.deps.dispatcher, log, queueReady: (d) => this.queueReady(d), random: this.deps.random };
-  }
-
-  /** Fast follow queues ready downstream work directly, unless the DAG caps its active tasks (then admission does). */
-  queueReady(dagId: string): boolean {
-    return (this.deps.dags.get(dagId)?.serialized.maxActiveTasks ?? null) === null;
+    return { db: this.deps.db, dispatch: this.deps.dispatch, log, random: this.deps.random };
   }
 
   /** Starts the heartbeat and live-log flush loop (every `intervalMs`). */
@@ -113,10 +110,12 @@ export class TryRunner {
   }
 
   /**
-   * Runs try `tryNumber` of task instance `id`. `poke` names the delivery (0 first, n the poke
-   * after n rescheduled pokes) and fences the claim; undefined claims whatever poke is due.
+   * Runs the try a job names: try `tryNumber` of task instance `id`. `poke` names the delivery
+   * (0 first, n the poke after n rescheduled pokes) and fences the claim; undefined claims
+   * whatever poke is due. Takes the job as one object so no caller can drop a field of it.
    */
-  async run(id: number, tryNumber: number, poke?: number): Promise<TryReport> {
+  async run(job: TaskJobData): Promise<TryReport> {
+    const { id, tryNumber, poke } = job;
     const claim = await this.claims.submit({ id, tryNumber, poke });
     if (claim === "stale") {
       this.deps.log.debug({ id, try: tryNumber }, "dropped a stale job");
@@ -251,9 +250,9 @@ export class TryRunner {
     });
     if (pokes === null) return this.lostRace(claim, log);
     const delayMs = Math.max(0, poke.nextPokeAt.getTime() - Date.now());
-    await this.deps.dispatcher.enqueue([
-      { id: claim.id, tryNumber: claim.tryNumber, dagId: claim.dagId, queuePriority: claim.queuePriority, priorityWeight: claim.priorityWeight, delayMs, poke: pokes },
-    ]);
+    await this.deps.dispatch.dispatch({
+      queued: [{ id: claim.id, tryNumber: claim.tryNumber, dagId: claim.dagId, queuePriority: claim.queuePriority, priorityWeight: claim.priorityWeight, delayMs, poke: pokes }],
+    });
     return { state: TaskState.up_for_reschedule, claim, lines: log.all };
   }
 

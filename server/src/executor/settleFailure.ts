@@ -4,7 +4,7 @@ import { AttemptState, TaskState } from "../model/states";
 import type { Db } from "../store/db";
 import { finishTry, getTryFacts, scheduleRetry, type ClaimedTry } from "../store/taskTries";
 import type { LogLine } from "../store/taskLogs";
-import type { Dispatcher } from "./dispatcher";
+import type { ReadyDispatch } from "../store/taskInstances";
 import { computeRetryDelay, type RetryPolicy } from "./retryDelay";
 
 /** Retry policy used when the task is no longer in any loaded DAG. */
@@ -29,9 +29,9 @@ export interface FailedTry extends Pick<ClaimedTry, "id" | "dagRunId" | "dagId" 
 
 export interface SettleDeps {
   db: Db;
-  dispatcher: Dispatcher;
+  /** The one admission-and-dispatch path (scheduler/taskDispatch.ts). */
+  dispatch: ReadyDispatch;
   log: Logger;
-  queueReady: (dagId: string) => boolean;
   random?: () => number;
 }
 
@@ -55,8 +55,8 @@ export async function settleFailure(deps: SettleDeps, failed: FailedTry, policy:
       logLines: failed.logLines,
     });
     if (next === null) return null;
-    await deps.dispatcher.enqueue([{ id: failed.id, tryNumber: next, dagId: failed.dagId, queuePriority: 0, priorityWeight: 1, delayMs }]);
-    deps.log.info({ taskId: failed.taskId, try: failed.tryNumber, nextTry: next, delayMs }, "try failed; retry scheduled");
+    await deps.dispatch.dispatch({ queued: [next] });
+    deps.log.info({ taskId: failed.taskId, try: failed.tryNumber, nextTry: next.tryNumber, delayMs }, "try failed; retry scheduled");
     return TaskState.up_for_retry;
   }
   const result = await finishTry(
@@ -72,10 +72,10 @@ export async function settleFailure(deps: SettleDeps, failed: FailedTry, policy:
       errorCode: failed.errorCode,
       logLines: failed.logLines,
     },
-    deps.queueReady,
+    (dagId) => deps.dispatch.queueReady(dagId),
   );
   if (!result.won) return null;
-  await deps.dispatcher.enqueue(result.queued);
+  await deps.dispatch.dispatch(result);
   deps.log.warn({ taskId: failed.taskId, try: failed.tryNumber, runState: result.runState }, "task failed");
   return TaskState.failed;
 }

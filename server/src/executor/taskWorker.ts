@@ -20,11 +20,14 @@ export interface TaskWorkerOptions {
  * reach BullMQ (Postgres decides retries), so a BullMQ failure here means infrastructure
  * trouble. A stalled job (its worker died) is redelivered and the runner records the lost try.
  */
-export function startTaskWorker(runner: Pick<TryRunner, "run">, options: TaskWorkerOptions): Worker<TaskJobData> {
+/** What runs a job: the job's data as one object (so a wrapper cannot drop a field such as the poke fence). */
+export type TaskJobHandler = Pick<TryRunner, "run">;
+
+export function startTaskWorker(runner: TaskJobHandler, options: TaskWorkerOptions): Worker<TaskJobData> {
   const worker = new Worker<TaskJobData>(
     TASK_QUEUE,
     async (job: Job<TaskJobData>) => {
-      await runner.run(job.data.id, job.data.tryNumber, job.data.poke);
+      await runner.run(job.data);
     },
     {
       connection: options.connection,

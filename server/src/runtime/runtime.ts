@@ -5,6 +5,7 @@ import { BullDispatcher } from "../executor/dispatcher";
 import { createWarehouse, type Warehouse } from "../executor/warehouse";
 import { createLogger, type Logger } from "../obs/logger";
 import { createMetrics, type RunnelMetrics } from "../obs/metrics";
+import { TaskDispatch } from "../scheduler/taskDispatch";
 import { createDb, migrateLatest, type Db } from "../store/db";
 import { checkRedisEvictionPolicy, createRedis } from "./connections";
 
@@ -25,6 +26,8 @@ export interface RuntimeOptions {
 /** The shared parts of a Runnel process: connections, DAG registry, dispatcher, metrics. */
 export class Runtime {
   private closers: (() => Promise<void> | void)[] = [];
+  /** The one admission-and-dispatch path: every caller that makes task instances ready goes through it. */
+  readonly dispatch: TaskDispatch;
 
   private constructor(
     readonly config: RunnelConfig,
@@ -35,7 +38,9 @@ export class Runtime {
     readonly registry: DagRegistry,
     readonly metrics: RunnelMetrics,
     readonly warehouse: Warehouse | undefined,
-  ) {}
+  ) {
+    this.dispatch = new TaskDispatch({ db, dispatcher, dags: registry });
+  }
 
   static async open(config: RunnelConfig, opts: RuntimeOptions): Promise<Runtime> {
     const log = opts.logger ?? createLogger(config.logLevel, opts.component);

@@ -1,6 +1,6 @@
 import type { Worker } from "bullmq";
 import { TryRunner } from "../executor/runTry";
-import { startTaskWorker } from "../executor/taskWorker";
+import { startTaskWorker, type TaskJobHandler } from "../executor/taskWorker";
 import { LeaderLock } from "../scheduler/leaderLock";
 import { SchedulerLoop } from "../scheduler/schedulerLoop";
 import type { Runtime } from "./runtime";
@@ -13,6 +13,7 @@ export function startScheduler(rt: Runtime): SchedulerLoop {
   const loop = new SchedulerLoop({
     db: rt.db,
     registry: rt.registry,
+    dispatch: rt.dispatch,
     dispatcher: rt.dispatcher,
     leader: new LeaderLock(rt.config.databaseUrl),
     log: rt.log,
@@ -43,7 +44,7 @@ export function startWorker(rt: Runtime, opts: WorkerServiceOptions = {}): { run
   const runner = new TryRunner({
     db: rt.db,
     dags: rt.registry,
-    dispatcher: rt.dispatcher,
+    dispatch: rt.dispatch,
     warehouse: rt.warehouse,
     log: rt.log,
     metrics: rt.metrics,
@@ -55,11 +56,11 @@ export function startWorker(rt: Runtime, opts: WorkerServiceOptions = {}): { run
   // Count the tries in flight so a shutdown knows when it may stop waiting.
   let inFlight = 0;
   let idle: (() => void) | undefined;
-  const counted = {
-    run: async (id: number, tryNumber: number) => {
+  const counted: TaskJobHandler = {
+    run: async (job) => {
       inFlight++;
       try {
-        return await runner.run(id, tryNumber);
+        return await runner.run(job);
       } finally {
         if (--inFlight === 0) idle?.();
       }

@@ -1,14 +1,13 @@
-import type { Dispatcher } from "../executor/dispatcher";
 import type { Db } from "../store/db";
 import { dagsWithQueuedRuns, finalizeRunIfDone, startQueuedRuns } from "../store/runs";
 import { withConn } from "../store/pgConn";
-import { queueScheduled, resolvePending } from "../store/taskInstances";
+import { resolvePending } from "../store/taskInstances";
+import type { TaskDispatch } from "./taskDispatch";
 
 export interface AdmissionDeps {
   db: Db;
-  dispatcher: Dispatcher;
-  /** maxActiveRuns / maxActiveTasks of a DAG (from its loaded version); null = unknown DAG. */
-  limits(dagId: string): { maxActiveRuns: number; maxActiveTasks: number | null } | null;
+  /** The one admission-and-dispatch path: DAG caps, priority, push. */
+  dispatch: Pick<TaskDispatch, "limits" | "admitScheduled">;
 }
 
 export interface AdmissionResult {
@@ -27,7 +26,7 @@ export async function admitReadyTasks(deps: AdmissionDeps, options: { sweepAll?:
   const { sweepAll = false, batch = 1000 } = options;
   const started: number[] = [];
   for (const dagId of await dagsWithQueuedRuns(deps.db)) {
-    const limits = deps.limits(dagId);
+    const limits = deps.dispatch.limits(dagId);
     if (limits) started.push(...(await startQueuedRuns(deps.db, dagId, limits.maxActiveRuns)));
   }
   // Completions judge their own downstream (fast follow), so a tick only needs to look at the
@@ -35,8 +34,7 @@ export async function admitReadyTasks(deps: AdmissionDeps, options: { sweepAll?:
   // does, to repair anything a crash left behind).
   const scope = sweepAll ? ({ kind: "allRunning", limit: batch * 5 } as const) : ({ kind: "runs", dagRunIds: started } as const);
   const resolved = started.length || sweepAll ? await withConn(deps.db, (conn) => resolvePending(conn, scope, () => false)) : { touchedRuns: new Set<number>() };
-  const queued = await queueScheduled(deps.db, batch, (dagId) => deps.limits(dagId)?.maxActiveTasks ?? null);
-  await deps.dispatcher.enqueue(queued);
+  const queued = await deps.dispatch.admitScheduled(batch);
   let finishedRuns = 0;
   if (resolved.touchedRuns.size) {
     await withConn(deps.db, async (conn) => {

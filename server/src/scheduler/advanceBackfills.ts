@@ -1,6 +1,5 @@
 import type { Knex } from "knex";
 import type { LoadedDag } from "../dags/dagFolder";
-import type { Dispatcher } from "../executor/dispatcher";
 import type { Logger } from "../obs/logger";
 import { runIdFor } from "../schedule/index";
 import { TERMINAL_RUN_STATES } from "../model/states";
@@ -17,6 +16,7 @@ import {
   type PendingDate,
 } from "../store/backfills";
 import type { Db } from "../store/db";
+import type { ReadyDispatch } from "../store/taskInstances";
 import { createRun } from "../store/runs";
 import { clearTaskInstances } from "../store/taskActions";
 import { BackfillAction, ReprocessMode } from "../model/states";
@@ -24,7 +24,7 @@ import { BackfillAction, ReprocessMode } from "../model/states";
 export interface BackfillDeps {
   db: Db;
   dags: { get(dagId: string): LoadedDag | undefined; versionId(dagId: string): number | undefined };
-  dispatcher: Pick<Dispatcher, "enqueue">;
+  dispatch: ReadyDispatch;
   log: Logger;
 }
 
@@ -44,8 +44,8 @@ async function launchDate(deps: BackfillDeps, b: BackfillRow, loaded: LoadedDag,
   const current = (await existingRunsInRange(deps.db, b.dag_id, d.logicalDate, d.logicalDate)).get(d.logicalDate.getTime());
   if (d.action === BackfillAction.clear && current) {
     if (TERMINAL_RUN_STATES.has(current.state)) {
-      const cleared = await clearTaskInstances(deps.db, current.id, { failedOnly: b.reprocess === ReprocessMode.failed });
-      await deps.dispatcher.enqueue(cleared.queued);
+      const cleared = await clearTaskInstances(deps.db, current.id, { failedOnly: b.reprocess === ReprocessMode.failed }, deps.dispatch);
+      await deps.dispatch.dispatch(cleared);
     }
     return current.id;
   }

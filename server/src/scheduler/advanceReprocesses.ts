@@ -1,12 +1,12 @@
-import type { Dispatcher } from "../executor/dispatcher";
 import type { Logger } from "../obs/logger";
 import { ReprocessState, RunState } from "../model/states";
 import type { Db } from "../store/db";
+import type { ReadyDispatch } from "../store/taskInstances";
 import { clearTaskInstances } from "../store/taskActions";
 
 export interface ReprocessDeps {
   db: Db;
-  dispatcher: Dispatcher;
+  dispatch: ReadyDispatch;
   log: Logger;
 }
 
@@ -49,8 +49,8 @@ async function advanceOne(deps: ReprocessDeps, id: number): Promise<number> {
   if (!released.filter((r) => r.wave < next).every((r) => r.state === RunState.success)) return 0;
   let count = 0;
   for (const run of waiting.filter((r) => r.wave === next)) {
-    const result = await clearTaskInstances(deps.db, Number(run.dag_run_id), { taskIds: run.task_ids, downstream: false, dryRun: false });
-    await deps.dispatcher.enqueue(result.queued);
+    const result = await clearTaskInstances(deps.db, Number(run.dag_run_id), { taskIds: run.task_ids, downstream: false, dryRun: false }, deps.dispatch);
+    await deps.dispatch.dispatch(result);
     await deps.db("reprocess_runs").where({ reprocess_id: id, dag_run_id: run.dag_run_id }).update({ released_at: deps.db.fn.now() });
     deps.log.info({ reprocessId: id, dagRunId: run.dag_run_id, wave: next, cleared: result.cleared.length }, "reprocess released a wave");
     count++;

@@ -5,7 +5,8 @@ import { withConn } from "../store/pgConn";
 import { finalizeRunIfDone, runningRunsWithNothingOpen } from "../store/runs";
 
 export interface ReconcileDeps extends SettleDeps {
-  dispatcher: BullDispatcher;
+  /** BullMQ itself: which jobs it still holds. Re-enqueues go through `dispatch` like all other work. */
+  dispatcher: Pick<BullDispatcher, "missingJobIds">;
   dags: { get(dagId: string): LoadedDag | undefined };
   /** A running try without a heartbeat for this long is a zombie. */
   zombieTimeoutMs: number;
@@ -50,9 +51,9 @@ export async function reconcile(deps: ReconcileDeps, batch = 2000): Promise<Reco
   // A rescheduled sensor waits for its next poke's job (ti:<id>:<try>p<n>), not the try's first.
   const missing = await deps.dispatcher.missingJobIds(rows.map((r) => jobIdForRow(r)));
   const lost = rows.filter((r) => missing.has(jobIdForRow(r)));
-  await deps.dispatcher.enqueue(
-    lost.map((r) => ({ id: r.id, tryNumber: r.try_number, dagId: r.dag_id, queuePriority: r.queue_priority, priorityWeight: r.priority_weight, poke: pokeOfRow(r) })),
-  );
+  await deps.dispatch.dispatch({
+    queued: lost.map((r) => ({ id: r.id, tryNumber: r.try_number, dagId: r.dag_id, queuePriority: r.queue_priority, priorityWeight: r.priority_weight, poke: pokeOfRow(r) })),
+  });
   if (lost.length) deps.log.warn({ count: lost.length }, "re-enqueued tries that BullMQ no longer held");
 
   const zombies = (

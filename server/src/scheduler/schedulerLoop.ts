@@ -3,6 +3,7 @@ import type { BullDispatcher } from "../executor/dispatcher";
 import type { Logger } from "../obs/logger";
 import { runnableDagIds } from "../store/dags";
 import type { Db } from "../store/db";
+import type { TaskDispatch } from "./taskDispatch";
 import { admitReadyTasks } from "./admitReadyTasks";
 import { advanceBackfills } from "./advanceBackfills";
 import { advanceReprocesses } from "./advanceReprocesses";
@@ -14,6 +15,9 @@ import { reconcile } from "./reconcile";
 export interface SchedulerLoopDeps {
   db: Db;
   registry: DagRegistry;
+  /** The one admission-and-dispatch path. */
+  dispatch: TaskDispatch;
+  /** BullMQ itself, for the reconciler's look at which jobs it still holds. */
   dispatcher: BullDispatcher;
   leader: LeaderLock;
   log: Logger;
@@ -68,31 +72,21 @@ export class SchedulerLoop {
       const creation = { db: this.deps.db, dags, log: this.deps.log, runnable: await runnableDagIds(this.deps.db) };
       await createDueRuns(creation, now);
       await createDatasetRuns(creation);
-      await advanceReprocesses({ db: this.deps.db, dispatcher: this.deps.dispatcher, log: this.deps.log });
+      await advanceReprocesses({ db: this.deps.db, dispatch: this.deps.dispatch, log: this.deps.log });
     }
     const reconcileDue = leader && Date.now() - this.lastReconcile >= this.deps.reconcileIntervalMs;
-    await admitReadyTasks(
-      {
-        db: this.deps.db,
-        dispatcher: this.deps.dispatcher,
-        limits: (dagId) => {
-          const s = dags.get(dagId)?.serialized;
-          return s ? { maxActiveRuns: s.maxActiveRuns, maxActiveTasks: s.maxActiveTasks } : null;
-        },
-      },
-      { sweepAll: reconcileDue },
-    );
+    await admitReadyTasks({ db: this.deps.db, dispatch: this.deps.dispatch }, { sweepAll: reconcileDue });
     // After admission, so fresh work never waits for backfill runs being launched. Every
     // scheduler may advance backfills: each one is advanced under its own advisory lock.
-    await advanceBackfills({ db: this.deps.db, dags, dispatcher: this.deps.dispatcher, log: this.deps.log });
+    await advanceBackfills({ db: this.deps.db, dags, dispatch: this.deps.dispatch, log: this.deps.log });
     if (reconcileDue) {
       this.lastReconcile = Date.now();
       await reconcile({
         db: this.deps.db,
+        dispatch: this.deps.dispatch,
         dispatcher: this.deps.dispatcher,
         dags,
         log: this.deps.log,
-        queueReady: (dagId) => (dags.get(dagId)?.serialized.maxActiveTasks ?? null) === null,
         zombieTimeoutMs: this.deps.zombieTimeoutMs,
         graceMs: Math.min(5000, this.deps.reconcileIntervalMs),
       });

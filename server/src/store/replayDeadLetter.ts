@@ -2,7 +2,7 @@ import { discardDeadLetter, markReplayPending } from "./deadLetterActions";
 import type { DeadLetter } from "./deadLetters";
 import type { Db } from "./db";
 import { clearTaskInstances, type TaskRefRow } from "./taskActions";
-import type { QueuedTask } from "./taskInstances";
+import type { ReadyDispatch } from "./taskInstances";
 
 /** What a replay or discard did to one letter; `cleared`: the task instances cleared (or, dry, that would be). */
 export interface DeadLetterActionResult {
@@ -15,18 +15,18 @@ export interface DeadLetterActionResult {
 /**
  * Replays one letter: open -> replay_pending, then clears its task instance with downstream so
  * the rerun's ctx.validate substitutes the (edited) payload. A dry run lists what would be cleared.
- * `enqueue` pushes the cleared tries that became ready (the API's dispatcher; the CLI leaves them to the reconciler).
+ * `dispatch` admits and pushes what became ready (the API's dispatch service; the CLI defers to the scheduler).
  */
-export async function replayDeadLetter(db: Db, d: DeadLetter, dryRun: boolean, actor: string, enqueue: (queued: QueuedTask[]) => Promise<void>): Promise<DeadLetterActionResult> {
+export async function replayDeadLetter(db: Db, d: DeadLetter, dryRun: boolean, actor: string, dispatch: ReadyDispatch): Promise<DeadLetterActionResult> {
   const fail = (message: string): DeadLetterActionResult => ({ id: d.id, ok: false, message, cleared: [] });
   if (d.status !== "open") return fail(`dead letter ${d.id} is ${d.status}: only an open one can be replayed`);
   if (d.dagRunId === null) return fail(`dead letter ${d.id} has no run left to rerun`);
   const clear = { taskIds: [d.taskId], downstream: true, dryRun: true };
-  const preview = await clearTaskInstances(db, d.dagRunId, clear);
+  const preview = await clearTaskInstances(db, d.dagRunId, clear, dispatch);
   if (dryRun) return { id: d.id, ok: true, message: null, cleared: preview.cleared };
   if (!(await markReplayPending(db, d.id, actor, { dagRunId: d.dagRunId }))) return fail(`dead letter ${d.id} is no longer open`);
-  const result = await clearTaskInstances(db, d.dagRunId, { ...clear, dryRun: false });
-  await enqueue(result.queued);
+  const result = await clearTaskInstances(db, d.dagRunId, { ...clear, dryRun: false }, dispatch);
+  await dispatch.dispatch(result);
   return { id: d.id, ok: true, message: result.skipped.length ? "the task is still running: it will read the replay on its next try" : null, cleared: result.cleared };
 }
 

@@ -3,7 +3,7 @@ import { downstreamOfPartition, type DownstreamImpactResult, type ImpactedTaskIn
 import type { PartitionKey } from "./partitionWrites";
 import { reprocessWaves } from "./reprocessWaves";
 import { clearTaskInstances } from "./taskActions";
-import type { QueuedTask } from "./taskInstances";
+import type { ReadyDispatch } from "./taskInstances";
 
 /** What a reprocess did (or, dry, would do); `state` is each task instance's state before. */
 export interface ReprocessResult {
@@ -26,13 +26,13 @@ export interface ReprocessResult {
  * impacted run writes is cleared only after that run has succeeded again, by the scheduler
  * (`advanceReprocesses`), so a downstream DAG never recomputes from the stale partition. The
  * first wave is cleared here. Task instances that have not ended are left alone and reported as
- * skipped; pending ones are in neither list (they have yet to run). `enqueue` pushes what became ready.
+ * skipped; pending ones are in neither list (they have yet to run). `dispatch` admits and pushes what became ready.
  */
 export async function reprocessPartition(
   db: Db,
   root: PartitionKey,
   opts: { dryRun: boolean; requestedBy: string },
-  enqueue: (queued: QueuedTask[]) => Promise<void>,
+  dispatch: ReadyDispatch,
 ): Promise<ReprocessResult> {
   const impact = await downstreamOfPartition(db, root);
   const waves = await reprocessWaves(db, impact.tasks);
@@ -47,8 +47,8 @@ export async function reprocessPartition(
       continue;
     }
     const byId = new Map(tasks.map((t) => [t.id, t]));
-    const result = await clearTaskInstances(db, dagRunId, { taskIds: tasks.map((t) => t.taskId), downstream: false, dryRun: opts.dryRun });
-    if (!opts.dryRun) await enqueue(result.queued);
+    const result = await clearTaskInstances(db, dagRunId, { taskIds: tasks.map((t) => t.taskId), downstream: false, dryRun: opts.dryRun }, dispatch);
+    if (!opts.dryRun) await dispatch.dispatch(result);
     for (const ref of result.cleared) {
       const t = byId.get(ref.id);
       if (t) cleared.push({ ...t, state: ref.state, tryNumber: ref.tryNumber });

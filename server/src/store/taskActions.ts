@@ -1,9 +1,9 @@
 import type { SerializedDag } from "../model/graph";
 import { TERMINAL_TASK_STATES, TaskState, sqlList } from "../model/states";
 import type { Db } from "./db";
-import { withTx, type PgConn } from "./pgConn";
+import { withConn, withTx, type PgConn } from "./pgConn";
 import { finalizeRuns } from "./runs";
-import { resolvePending, type QueuedTask } from "./taskInstances";
+import { resolvePending, type AdmissionPolicy, type QueuedTask } from "./taskInstances";
 
 const TERMINAL_SQL = sqlList([...TERMINAL_TASK_STATES]);
 const TERMINAL_LIST = [...TERMINAL_TASK_STATES];
@@ -35,11 +35,12 @@ export interface ClearOptions {
   dryRun?: boolean;
 }
 
-/** Result of a clear: `queued` must be pushed to the dispatcher after the call. */
+/** Result of a clear: hand it to the dispatch service after the call (`queued` to push, `scheduled` to admit). */
 export interface ClearResult {
   cleared: TaskRefRow[];
   skipped: TaskRefRow[];
   queued: QueuedTask[];
+  scheduled: number;
 }
 
 interface TiRow {
@@ -100,30 +101,42 @@ async function reopenRun(conn: PgConn, dagRunId: number, states: readonly string
   await conn.query("UPDATE dag_runs SET state = 'running', end_date = NULL WHERE id = $1 AND state = ANY($2::text[])", [dagRunId, states]);
 }
 
-/** Judges the run's pending task instances (ready ones straight to queued) and ends the run if nothing is open. */
-async function resolveRun(conn: PgConn, dagRunId: number): Promise<QueuedTask[]> {
+/** Judges the run's pending task instances (ready ones to queued or scheduled, as the policy says) and ends the run if nothing is open. */
+async function resolveRun(conn: PgConn, dagRunId: number, policy: AdmissionPolicy): Promise<{ queued: QueuedTask[]; scheduled: number }> {
   const state = (await conn.query<{ state: string }>("SELECT state FROM dag_runs WHERE id = $1", [dagRunId])).rows[0]?.state;
-  if (state !== "running") return [];
-  const resolved = await resolvePending(conn, { kind: "runs", dagRunIds: [dagRunId] }, () => true);
+  if (state !== "running") return { queued: [], scheduled: 0 };
+  const resolved = await resolvePending(conn, { kind: "runs", dagRunIds: [dagRunId] }, (dagId) => policy.queueReady(dagId));
   await finalizeRuns(conn, [dagRunId]);
-  return resolved.queued;
+  return { queued: resolved.queued, scheduled: resolved.scheduled };
 }
+
+const SELECT_RUN_TIS = "SELECT id, task_id, state, try_number, upstream_task_ids FROM task_instances WHERE dag_run_id = $1 ORDER BY id";
 
 /**
  * Clears task instances of one run, in one transaction under the run's lock: the terminal ones
  * selected (and, with `downstream`, everything downstream of them) go back to `pending` with
  * `output = NULL` and `max_tries = try_number + retries + 1` (retries from the run's graph
  * version), the run goes back to `running` if it had ended, and the pending ones are judged at
- * once. Queued/running ones are left alone and returned as `skipped`. A dry run computes the
- * same lists and writes nothing. Push `queued` to the dispatcher after it returns.
+ * once (queued or scheduled as `policy` says). Queued/running ones are left alone and returned as
+ * `skipped`. A dry run reads the same lists without taking any lock and writes nothing. Hand the
+ * result to the dispatch service after it returns.
  * @throws TaskActionError not_found (no run) or bad_request (unknown task id).
  */
-export async function clearTaskInstances(db: Db, dagRunId: number, opts: ClearOptions): Promise<ClearResult> {
+export async function clearTaskInstances(db: Db, dagRunId: number, opts: ClearOptions, policy: AdmissionPolicy): Promise<ClearResult> {
+  if (opts.dryRun) {
+    // Reads only: no run lock, no row locks (a preview must not wait for, or hold up, completions).
+    const tis = await withConn(db, async (conn) => {
+      if (!(await conn.query("SELECT 1 FROM dag_runs WHERE id = $1", [dagRunId])).rowCount) throw new TaskActionError("not_found", `no run ${dagRunId}`);
+      return (await conn.query<TiRow>(SELECT_RUN_TIS, [dagRunId])).rows;
+    });
+    const plan = planClear(tis, opts);
+    return { cleared: plan.clear.map(toRef), skipped: plan.skip.map(toRef), queued: [], scheduled: 0 };
+  }
   return withTx(db, async (conn) => {
     const run = await lockRun(conn, dagRunId);
-    const tis = (await conn.query<TiRow>("SELECT id, task_id, state, try_number, upstream_task_ids FROM task_instances WHERE dag_run_id = $1 ORDER BY id FOR UPDATE", [dagRunId])).rows;
+    const tis = (await conn.query<TiRow>(`${SELECT_RUN_TIS} FOR UPDATE`, [dagRunId])).rows;
     const plan = planClear(tis, opts);
-    if (opts.dryRun || !plan.clear.length) return { cleared: plan.clear.map(toRef), skipped: plan.skip.map(toRef), queued: [] };
+    if (!plan.clear.length) return { cleared: [], skipped: plan.skip.map(toRef), queued: [], scheduled: 0 };
     const retries = new Map(run.graph.tasks.map((t) => [t.id, t.retries]));
     const done = await conn.query<{ id: number }>(
       `UPDATE task_instances t SET state = 'pending', output = NULL, max_tries = t.try_number + d.retries + 1,
@@ -134,16 +147,17 @@ export async function clearTaskInstances(db: Db, dagRunId: number, opts: ClearOp
     );
     const clearedIds = new Set(done.rows.map((r) => r.id));
     await reopenRun(conn, dagRunId, ["success", "failed"]);
-    const queued = await resolveRun(conn, dagRunId);
-    return { cleared: plan.clear.filter((t) => clearedIds.has(t.id)).map(toRef), skipped: plan.skip.map(toRef), queued };
+    const readied = await resolveRun(conn, dagRunId, policy);
+    return { cleared: plan.clear.filter((t) => clearedIds.has(t.id)).map(toRef), skipped: plan.skip.map(toRef), ...readied };
   });
 }
 
-/** Result of a mark: the task instance changed (or, dry, would change), and tries to push after the call. */
+/** Result of a mark: the task instance changed (or, dry, would change); hand it to the dispatch service after the call. */
 export interface MarkResult {
   dagRunId: number;
   marked: TaskRefRow[];
   queued: QueuedTask[];
+  scheduled: number;
 }
 
 /**
@@ -154,7 +168,7 @@ export interface MarkResult {
  * `actor` (a username) is the actor of the task dead-letter history this writes (migration 0011).
  * @throws TaskActionError not_found.
  */
-export async function markTaskInstance(db: Db, tiId: number, state: "success" | "failed", dryRun: boolean, actor?: string): Promise<MarkResult> {
+export async function markTaskInstance(db: Db, tiId: number, state: "success" | "failed", dryRun: boolean, policy: AdmissionPolicy, actor?: string): Promise<MarkResult> {
   const first = (await db("task_instances").select("dag_run_id").where({ id: tiId }).first()) as { dag_run_id: number } | undefined;
   if (!first) throw new TaskActionError("not_found", `no task instance ${tiId}`);
   const dagRunId = first.dag_run_id;
@@ -165,15 +179,15 @@ export async function markTaskInstance(db: Db, tiId: number, state: "success" | 
     const ti = (await conn.query<TiRow>("SELECT id, task_id, state, try_number, upstream_task_ids FROM task_instances WHERE id = $1 FOR UPDATE", [tiId])).rows[0];
     if (!ti) throw new TaskActionError("not_found", `no task instance ${tiId}`);
     const eligible = ti.state !== state && (TERMINAL_TASK_STATES.has(ti.state) || ti.state === TaskState.pending);
-    if (!eligible || dryRun) return { dagRunId, marked: eligible ? [toRef(ti)] : [], queued: [] };
+    if (!eligible || dryRun) return { dagRunId, marked: eligible ? [toRef(ti)] : [], queued: [], scheduled: 0 };
     const n = await conn.query(
       `UPDATE task_instances SET state = $2, end_date = clock_timestamp(), next_try_at = NULL, updated_at = clock_timestamp()
        WHERE id = $1 AND state = $3 AND try_number = $4`,
       [tiId, state, ti.state, ti.try_number],
     );
-    if (n.rowCount === 0) return { dagRunId, marked: [], queued: [] };
+    if (n.rowCount === 0) return { dagRunId, marked: [], queued: [], scheduled: 0 };
     await reopenRun(conn, dagRunId, ["success", "failed"]);
-    return { dagRunId, marked: [toRef(ti)], queued: await resolveRun(conn, dagRunId) };
+    return { dagRunId, marked: [toRef(ti)], ...(await resolveRun(conn, dagRunId, policy)) };
   });
 }
 

@@ -3,14 +3,49 @@ import { TaskState, type TriggerRule } from "../model/states";
 import type { Db } from "./db";
 import { keyedState, withTx, type PgConn } from "./pgConn";
 
-/** A task instance that was just moved to `queued` and must be pushed to BullMQ. */
+/**
+ * A try to push to BullMQ: a task instance just moved to `queued` (or to `up_for_retry` /
+ * `up_for_reschedule`, with the delay until its next try or poke). Its priority comes from the
+ * row (the run's queue priority), never from the caller.
+ */
 export interface QueuedTask {
   id: number;
   tryNumber: number;
   dagId: string;
   queuePriority: number;
   priorityWeight: number;
+  /** Not before this many milliseconds (retries, rescheduled pokes). */
+  delayMs?: number;
+  /** A rescheduled sensor's next poke: pokes already done in this try (see jobIdFor). */
+  poke?: number;
 }
+
+/**
+ * How ready work is admitted, decided by the one admission-and-dispatch service
+ * (scheduler/taskDispatch.ts) and applied by every store verb that readies task instances.
+ */
+export interface AdmissionPolicy {
+  /** True: ready task instances of this DAG go straight to `queued`; false: to `scheduled`, for capped admission. */
+  queueReady(dagId: string): boolean;
+}
+
+/** What a committed transaction made ready: tries it queued (to push), and how many it left `scheduled` (to admit). */
+export interface Readied {
+  queued: readonly QueuedTask[];
+  scheduled?: number;
+}
+
+/** The admission policy plus what to do after the commit: store verbs that ready work and dispatch it take this (scheduler/taskDispatch.ts). */
+export interface ReadyDispatch extends AdmissionPolicy {
+  /** Pushes what the committed verb queued; admits what it left scheduled. */
+  dispatch(readied: Readied): Promise<void>;
+}
+
+/**
+ * For processes without a dispatcher (the CLI working on the database): ready work is left
+ * `scheduled`, and a running scheduler's admission queues it within the DAG's caps.
+ */
+export const DEFER_TO_SCHEDULER: ReadyDispatch = { queueReady: () => false, dispatch: async () => undefined };
 
 /** A pending task instance with the states of its direct upstream. */
 export interface PendingRow {

@@ -153,8 +153,10 @@ export interface TryOutcome {
 export interface FinishResult {
   /** False when the fence refused the write: a stale try, already finished elsewhere. */
   won: boolean;
-  /** Downstream task instances queued by fast follow: enqueue them after this returns. */
+  /** Downstream task instances queued by fast follow: dispatch them after this returns. */
   queued: QueuedTask[];
+  /** Downstream task instances of capped DAGs left `scheduled` for admission. */
+  scheduled: number;
   runState: string | null;
 }
 
@@ -168,8 +170,10 @@ interface FinishCall {
 export interface BatchFinishResult {
   /** Per outcome, in the order given. */
   results: { won: boolean; runState: string | null }[];
-  /** Downstream task instances queued by fast follow: enqueue them after this returns. */
+  /** Downstream task instances queued by fast follow: dispatch them after this returns. */
   queued: QueuedTask[];
+  /** Downstream task instances of capped DAGs left `scheduled` for admission. */
+  scheduled: number;
 }
 
 /**
@@ -205,7 +209,7 @@ export async function finishTries(db: Db, outcomes: readonly TryOutcome[], queue
     order.forEach((i, k) => {
       results[i] = { won: calls[k]?.won === true, runState: calls[k]?.won ? (runStates.get(outcomes[i]!.dagRunId) ?? null) : null };
     });
-    return { results, queued: resolved.queued };
+    return { results, queued: resolved.queued, scheduled: resolved.scheduled };
   });
 }
 
@@ -213,7 +217,7 @@ export async function finishTries(db: Db, outcomes: readonly TryOutcome[], queue
 export async function finishTry(db: Db, outcome: TryOutcome, queueReady: (dagId: string) => boolean): Promise<FinishResult> {
   const batch = await finishTries(db, [outcome], queueReady);
   const r = batch.results[0]!;
-  return { won: r.won, queued: batch.queued, runState: r.runState };
+  return { won: r.won, queued: batch.queued, scheduled: batch.scheduled, runState: r.runState };
 }
 
 function toFinishItem(o: TryOutcome): Record<string, unknown> {
@@ -256,13 +260,13 @@ function countBy(values: readonly number[]): Map<number, number> {
 export async function scheduleRetry(
   db: Db,
   args: { id: number; tryNumber: number; delayMs: number; attemptState: AttemptState; error: string; errorCode: string | null; logLines?: LogLine[] },
-): Promise<number | null> {
+): Promise<QueuedTask | null> {
   const r = await withConn(db, (conn) =>
-    conn.query<{ try_number: number }>(
+    conn.query<{ try_number: number; dag_id: string; queue_priority: number; priority_weight: number }>(
       `WITH upd AS (
          UPDATE task_instances SET state = 'up_for_retry', try_number = try_number + 1,
            next_try_at = clock_timestamp() + ($1 * interval '1 millisecond'), end_date = clock_timestamp(), heartbeat_at = NULL, updated_at = clock_timestamp()
-         WHERE id = $2 AND try_number = $3 AND ${keyedState("state")} = 'running' RETURNING id, try_number),
+         WHERE id = $2 AND try_number = $3 AND ${keyedState("state")} = 'running' RETURNING id, try_number, dag_id, queue_priority, priority_weight),
        att AS (
          UPDATE task_attempts a SET state = $4, end_date = clock_timestamp(), error = $5, error_code = $6
          FROM upd WHERE a.task_instance_id = upd.id AND a.try_number = upd.try_number - 1 RETURNING 1),
@@ -270,11 +274,13 @@ export async function scheduleRetry(
          INSERT INTO task_logs (task_instance_id, try_number, ts, level, message, fields)
          SELECT upd.id, upd.try_number - 1, l.ts, l.level, l.message, l.fields
          FROM upd CROSS JOIN jsonb_to_recordset($7::jsonb) AS l(ts timestamptz, level text, message text, fields jsonb) RETURNING 1)
-       SELECT try_number, (SELECT count(*) FROM att) + (SELECT count(*) FROM logs) AS side_effects FROM upd`,
+       SELECT try_number, dag_id, queue_priority, priority_weight, (SELECT count(*) FROM att) + (SELECT count(*) FROM logs) AS side_effects FROM upd`,
       [args.delayMs, args.id, args.tryNumber, args.attemptState, args.error, args.errorCode, JSON.stringify(args.logLines ?? [])],
     ),
   );
-  return r.rows[0]?.try_number ?? null;
+  const row = r.rows[0];
+  // The next try keeps the run's queue priority (a backfill's retry stays behind fresh work).
+  return row ? { id: args.id, tryNumber: row.try_number, dagId: row.dag_id, queuePriority: row.queue_priority, priorityWeight: row.priority_weight, delayMs: args.delayMs } : null;
 }
 
 /**

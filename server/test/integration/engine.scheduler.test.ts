@@ -27,6 +27,7 @@ describe("run creation from schedules", () => {
     return new SchedulerLoop({
       db: rt.db,
       registry: rt.registry,
+      dispatch: rt.dispatch,
       dispatcher: rt.dispatcher,
       leader: new LeaderLock(env.config.databaseUrl),
       log: silentLogger(),

@@ -5,7 +5,7 @@ import { listDatasetEvents } from "../../src/store/lineage";
 import { upstreamOfPartition } from "../../src/store/partitionUpstream";
 import { findDatasetId, type PartitionKey } from "../../src/store/partitionWrites";
 import { reprocessPartition } from "../../src/store/reprocessPartition";
-import type { QueuedTask } from "../../src/store/taskInstances";
+import { DEFER_TO_SCHEDULER, type QueuedTask } from "../../src/store/taskInstances";
 import { createEngineEnv, startEngine, waitFor, waitForRunEnd, type Engine, type EngineEnv } from "../helpers/engine";
 import { DAY1, LINEAGE_DAGS, runLineageChain, tiIds, type ChainRuns } from "../helpers/lineageChain";
 
@@ -125,7 +125,7 @@ describe("reprocess", () => {
   it("dry run lists exactly the impact in waves and changes nothing; the real one clears B now, C once B has rewritten b.y, and all rerun to success", async () => {
     const before = await snapshot();
     const pushed: QueuedTask[] = [];
-    const dry = await reprocessPartition(env.db, await key(A_X), { dryRun: true, requestedBy: "test" }, async (q) => void pushed.push(...q));
+    const dry = await reprocessPartition(env.db, await key(A_X), { dryRun: true, requestedBy: "test" }, { queueReady: () => true, dispatch: async (r) => void pushed.push(...r.queued) });
     // B reads a.x: first wave. C reads b.y, which B writes: it waits for B.
     expect(dry.cleared.map(pick)).toEqual(expectedImpact().filter((t) => t.dagId === "lineage_b"));
     expect(dry.waiting.map(pick)).toEqual(expectedImpact().filter((t) => t.dagId === "lineage_c"));
@@ -134,7 +134,7 @@ describe("reprocess", () => {
     expect(pushed).toEqual([]);
     expect(await snapshot()).toEqual(before);
 
-    const done = await reprocessPartition(env.db, await key(A_X), { dryRun: false, requestedBy: "test" }, (q) => engine.rt.dispatcher.enqueue(q));
+    const done = await reprocessPartition(env.db, await key(A_X), { dryRun: false, requestedBy: "test" }, engine.rt.dispatch);
     expect(done.cleared.map((t) => t.id)).toEqual([ids.b1.transform, ids.b1.report_b]);
     expect(done.waiting.map((t) => t.id)).toEqual([ids.c1.load_z, ids.c1.publish_c]);
     expect(done.cleared.every((t) => t.state === "success")).toBe(true);
@@ -170,10 +170,10 @@ describe("reprocess", () => {
   it("reports impacted task instances that are still running as skipped and leaves them alone", async () => {
     await engine.close();
     await env.db("task_instances").where({ id: ids.b1.report_b }).update({ state: "running" });
-    const dry = await reprocessPartition(env.db, await key(A_X), { dryRun: true, requestedBy: "test" }, async () => undefined);
+    const dry = await reprocessPartition(env.db, await key(A_X), { dryRun: true, requestedBy: "test" }, DEFER_TO_SCHEDULER);
     expect(dry.skipped.map((t) => [t.id, t.state])).toEqual([[ids.b1.report_b, "running"]]);
     expect(dry.cleared.map((t) => t.id)).toEqual([ids.b1.transform]);
-    const real = await reprocessPartition(env.db, await key(A_X), { dryRun: false, requestedBy: "test" }, async () => undefined);
+    const real = await reprocessPartition(env.db, await key(A_X), { dryRun: false, requestedBy: "test" }, DEFER_TO_SCHEDULER);
     expect(real.skipped.map((t) => t.id)).toEqual([ids.b1.report_b]);
     expect((await env.db("task_instances").where({ id: ids.b1.report_b }).first()).state).toBe("running");
   });

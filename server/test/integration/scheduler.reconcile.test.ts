@@ -23,10 +23,10 @@ afterAll(async () => {
 
 const deps = () => ({
   db: rt.db,
+  dispatch: rt.dispatch,
   dispatcher: rt.dispatcher,
   dags: rt.registry,
   log: silentLogger(),
-  queueReady: () => true,
   zombieTimeoutMs: 1000,
   graceMs: 0,
 });

@@ -89,7 +89,7 @@ async function single(rt: Runtime, id: number, action: "replay" | "retry" | "dis
   let details: Record<string, unknown>;
   if (action === "replay" || action === "retry") {
     dryRun = parseWith(DeadLetterReplayRequestSchema, body, "body").dryRun;
-    result = await replayDeadLetter(rt.db, d, dryRun, actor, (q) => rt.dispatcher.enqueue(q));
+    result = await replayDeadLetter(rt.db, d, dryRun, actor, rt.dispatch);
     details = { cleared: result.cleared.map((c) => c.taskId) };
   } else {
     const { reason } = parseWith(DeadLetterDiscardRequestSchema, body, "body");
@@ -120,10 +120,10 @@ async function markSuccess(rt: Runtime, id: number, body: unknown, res: Response
   }
   if (d.taskInstanceId === null) throw new HttpError(409, "conflict", `dead letter ${id} has no task instance left`);
   const actor = principalOf(res).user.username;
-  const result = await markTaskInstance(rt.db, d.taskInstanceId, "success", dryRun, actor);
+  const result = await markTaskInstance(rt.db, d.taskInstanceId, "success", dryRun, rt.dispatch, actor);
   if (result.marked.length === 0) throw new HttpError(409, "conflict", `task instance ${d.taskInstanceId} cannot be marked success now (queued, running or already success)`);
   if (!dryRun) {
-    await rt.dispatcher.enqueue(result.queued);
+    await rt.dispatch.dispatch(result);
     await recordAction(rt.db, res, "dead_letter.mark_success", `dead_letter:${id}`, { taskInstanceId: d.taskInstanceId });
   }
   return { dryRun, results: [{ id, ok: true, message: null, cleared: result.marked }] };
@@ -137,7 +137,7 @@ async function bulk(rt: Runtime, body: unknown, res: Response): Promise<DeadLett
   for (const id of ids) {
     const d = await getDeadLetter(rt.db, id);
     if (!d) continue;
-    results.push(req.action === "replay" ? await replayDeadLetter(rt.db, d, req.dryRun, actor, (q) => rt.dispatcher.enqueue(q)) : await discardOneDeadLetter(rt.db, d, req.reason ?? "", req.dryRun, actor));
+    results.push(req.action === "replay" ? await replayDeadLetter(rt.db, d, req.dryRun, actor, rt.dispatch) : await discardOneDeadLetter(rt.db, d, req.reason ?? "", req.dryRun, actor));
   }
   if (!req.dryRun) {
     await recordAction(rt.db, res, `dead_letter.bulk_${req.action}`, null, { filter: req.filter, reason: req.reason, ids: results.filter((r) => r.ok).map((r) => r.id) });

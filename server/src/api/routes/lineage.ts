@@ -106,7 +106,7 @@ async function partitionDetail(rt: Runtime, query: unknown): Promise<PartitionDe
 async function reprocess(rt: Runtime, body: unknown, res: Response): Promise<ReprocessResponse> {
   const req = parseWith(ReprocessRequestSchema, body, "body");
   const { key } = await mustFindPartition(rt, req.uri, req.partition);
-  const result = await reprocessPartition(rt.db, key, { dryRun: req.dryRun, requestedBy: principalOf(res).user.username }, (queued) => rt.dispatcher.enqueue(queued));
+  const result = await reprocessPartition(rt.db, key, { dryRun: req.dryRun, requestedBy: principalOf(res).user.username }, rt.dispatch);
   if (!req.dryRun) {
     await recordAction(rt.db, res, "lineage.reprocess", `partition:${req.uri}|${req.partition}`, {
       cleared: result.cleared.map((t) => ({ id: t.id, dagId: t.dagId, taskId: t.taskId, dagRunId: t.dagRunId })),

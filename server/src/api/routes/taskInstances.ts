@@ -56,8 +56,8 @@ async function streamLogs(rt: Runtime, id: number, req: Request, res: Response):
 async function mark(rt: Runtime, id: number, body: unknown, res: Response): Promise<MarkResponse> {
   const req = parseWith(MarkRequestSchema, body, "body");
   const ti = await mustGetTi(rt, id);
-  const result = await markTaskInstance(rt.db, id, req.state, req.dryRun, principalOf(res).user.username);
-  await rt.dispatcher.enqueue(result.queued);
+  const result = await markTaskInstance(rt.db, id, req.state, req.dryRun, rt.dispatch, principalOf(res).user.username);
+  await rt.dispatch.dispatch(result);
   if (!req.dryRun) await recordAction(rt.db, res, `mark_${req.state}`, `task:${ti.dag_id}/${ti.task_id}#${id}`, { marked: result.marked.length > 0 });
   return { dryRun: req.dryRun, marked: result.marked };
 }
