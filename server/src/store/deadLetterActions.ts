@@ -84,7 +84,8 @@ export async function deadLetterHistory(db: Db, id: number): Promise<DeadLetterH
   return rows.map((r) => ({ event: r.event, actor: r.actor, details: r.details, at: r.created_at }));
 }
 
-async function addHistory(db: Db, id: number, event: DeadLetterEvent, actor: string, details?: unknown): Promise<void> {
+/** Appends one history row; always called with the transaction that changes the letter, so a reader never sees one without the other. */
+async function addHistory(db: Db | Knex.Transaction, id: number, event: DeadLetterEvent, actor: string, details?: unknown): Promise<void> {
   await db("dead_letter_history").insert({ dead_letter_id: id, event, actor, details: details === undefined ? null : toJsonText(details) });
 }
 
@@ -94,7 +95,7 @@ export async function editDeadLetterPayload(db: Db, id: number, payload: unknown
     const old = (await trx("dead_letters").select("payload").where({ id, status: "open", kind: "record" }).forUpdate().first()) as { payload: unknown } | undefined;
     if (!old) return false;
     await trx("dead_letters").where({ id }).update({ payload: toJsonText(payload), updated_at: trx.fn.now() });
-    await addHistory(trx as unknown as Db, id, DeadLetterEvent.edited, actor, { before: old.payload });
+    await addHistory(trx, id, DeadLetterEvent.edited, actor, { before: old.payload });
     return true;
   });
 }
@@ -104,7 +105,7 @@ export async function markReplayPending(db: Db, id: number, actor: string, detai
   return db.transaction(async (trx) => {
     const n = await trx("dead_letters").where({ id, status: "open" }).update({ status: "replay_pending", updated_at: trx.fn.now() });
     if (n === 0) return false;
-    await addHistory(trx as unknown as Db, id, DeadLetterEvent.replay_requested, actor, details);
+    await addHistory(trx, id, DeadLetterEvent.replay_requested, actor, details);
     return true;
   });
 }
@@ -114,7 +115,7 @@ export async function discardDeadLetter(db: Db, id: number, actor: string, reaso
   return db.transaction(async (trx) => {
     const n = await trx("dead_letters").where({ id }).whereIn("status", ["open", "replay_pending"]).update({ status: "discarded", updated_at: trx.fn.now() });
     if (n === 0) return false;
-    await addHistory(trx as unknown as Db, id, DeadLetterEvent.discarded, actor, { reason });
+    await addHistory(trx, id, DeadLetterEvent.discarded, actor, { reason });
     return true;
   });
 }
@@ -131,16 +132,20 @@ export async function discardedKeys(db: Db, dagId: string, taskId: string, parti
   return new Set(rows.map((r) => r.record_key));
 }
 
-/** A replayed letter the rerun accepted: replay_pending -> replayed (fenced). */
+/** A replayed letter the rerun accepted: replay_pending -> replayed (fenced), with its history row in the same transaction. */
 export async function markReplayed(db: Db, id: number, details: unknown): Promise<void> {
-  const n = await db("dead_letters").where({ id, status: "replay_pending" }).update({ status: "replayed", updated_at: db.fn.now() });
-  if (n > 0) await addHistory(db, id, DeadLetterEvent.replayed, "task", details);
+  await db.transaction(async (trx) => {
+    const n = await trx("dead_letters").where({ id, status: "replay_pending" }).update({ status: "replayed", updated_at: trx.fn.now() });
+    if (n > 0) await addHistory(trx, id, DeadLetterEvent.replayed, "task", details);
+  });
 }
 
-/** A replayed letter the rerun rejected again: back to open with attempts + 1 and the new error. */
+/** A replayed letter the rerun rejected again: back to open with attempts + 1 and the new error, with its history row in the same transaction. */
 export async function requeueReplay(db: Db, id: number, error: string, issues: unknown, details: unknown): Promise<void> {
-  const n = await db("dead_letters")
-    .where({ id, status: "replay_pending" })
-    .update({ status: "open", error, issues: toJsonText(issues), attempts: db.raw("attempts + 1"), updated_at: db.fn.now() });
-  if (n > 0) await addHistory(db, id, DeadLetterEvent.requeued, "task", details);
+  await db.transaction(async (trx) => {
+    const n = await trx("dead_letters")
+      .where({ id, status: "replay_pending" })
+      .update({ status: "open", error, issues: toJsonText(issues), attempts: trx.raw("attempts + 1"), updated_at: trx.fn.now() });
+    if (n > 0) await addHistory(trx, id, DeadLetterEvent.requeued, "task", details);
+  });
 }
