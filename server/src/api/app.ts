@@ -4,8 +4,10 @@ import express, { type NextFunction, type Request, type Response } from "express
 import type { Runtime } from "../runtime/runtime";
 import { countOpenByDag } from "../store/deadLetterActions";
 import { authenticate } from "./auth/authenticate";
+import { checkHealth } from "./health";
 import { errorHandler } from "./http";
 import { buildOpenApiDocument } from "./openapi";
+import { rejectNulCharacters, requireJsonBodies } from "./requestGuards";
 import { auditRouter } from "./routes/audit";
 import { backfillsRouter } from "./routes/backfills";
 import { authRouter } from "./routes/auth";
@@ -36,7 +38,10 @@ function securityHeaders(_req: Request, res: Response, next: NextFunction): void
 /** The authenticated REST API under /api (see openapi.ts for the list of endpoints). */
 function apiRouter(rt: Runtime): express.Router {
   const api = express.Router();
+  // Request validation shared by every route: JSON bodies only (415), no NUL anywhere (400).
+  api.use(requireJsonBodies);
   api.use(express.json({ limit: "1mb" }));
+  api.use(rejectNulCharacters);
   api.use((_req, res, next) => {
     res.setHeader("Cache-Control", "no-store");
     next();
@@ -62,9 +67,8 @@ export function createApp(rt: Runtime): express.Express {
   app.use(securityHeaders);
 
   app.get("/health", async (_req, res) => {
-    const checks = await Promise.allSettled([rt.db.raw("SELECT 1"), rt.redis.ping()]);
-    const [pgOk, redisOk] = checks.map((c) => c.status === "fulfilled");
-    res.status(pgOk && redisOk ? 200 : 503).json({ status: pgOk && redisOk ? "ok" : "degraded", postgres: pgOk ? "ok" : "down", redis: redisOk ? "ok" : "down" });
+    const report = await checkHealth(rt);
+    res.status(report.status === "ok" ? 200 : 503).json(report);
   });
 
   app.get("/metrics", async (_req, res) => {
