@@ -6,7 +6,8 @@ import { dlqCommand } from "./dlqCommands";
 import { listDags, pauseDag, printIntervals, triggerDag } from "./dagCommands";
 import { runApi, runScheduler, runStart, runWorker } from "./serve";
 import { createTokenCommand, createUserCommand } from "./userCommands";
-import { testDag, testTask } from "./testRuns";
+import { testTask, type TaskTestOptions } from "./taskTest";
+import { testDag } from "./testRuns";
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -75,7 +76,7 @@ export function buildCli(): Command {
   dags.command("unpause <dagId>").description("resume creating scheduled runs").action((dagId: string) => pauseDag(dagId, false));
   dags
     .command("test <dagId> <date>")
-    .description("run the whole DAG for one logical date in this process and print each task's log and state")
+    .description("run the whole DAG for one logical date in this process as a test run (run type test) and print each task's log and state")
     .action(async (dagId: string, date: string) => {
       const state = await testDag(loadConfig(), dagId, date, (l) => process.stdout.write(`${l}\n`));
       process.exitCode = state === "success" ? 0 : 1;
@@ -116,11 +117,16 @@ export function buildCli(): Command {
 
   const tasks = program.command("tasks").description("work with single tasks");
   tasks
-    .command("test <dagId> <taskId> <date>")
-    .description("run one task for one logical date, ignoring upstream, leaving no run behind; prints its log, state and output")
-    .action(async (dagId: string, taskId: string, date: string) => {
-      const r = await testTask(loadConfig(), dagId, taskId, date, (l) => process.stdout.write(`${l}\n`));
-      process.exitCode = r.state === "success" ? 0 : 1;
+    .command("test <dagId> <taskId>")
+    .description(
+      "run one task once in this process and record nothing in Runnel's history (no run, dead letter, dataset event or read; the task's own warehouse writes happen); prints its log, state and output",
+    )
+    .option("--logical-date <date>", "logical date (default: that of a manual run now)")
+    .option("--upstream <json>", 'upstream outputs as {"<upstream task id>": <its output>, ...} (default: from the latest successful run of the logical date)')
+    .option("--conf <json>", "run params as a JSON object (validated against the DAG's params schema)")
+    .action(async (dagId: string, taskId: string, o: TaskTestOptions) => {
+      const r = await testTask(loadConfig(), dagId, taskId, o, (l) => process.stdout.write(`${l}\n`));
+      process.exitCode = r.state === "failed" ? 1 : 0;
     });
 
   return program;

@@ -27,6 +27,17 @@ export function describeFailures(failed: readonly ExpectationResult[]): string {
  * error (missing table or column) is an ordinary failure, retried per the task's policy.
  */
 export async function runCheck(check: CheckSpec, ctx: TaskContext<unknown, unknown>, at: CheckTry): Promise<CheckOutput> {
+  const results = await judgeCheck(check, ctx);
+  await recordCheckResults(
+    at.db,
+    { dagRunId: at.dagRunId, taskInstanceId: at.taskInstanceId, dagId: ctx.dagId, taskId: ctx.taskId, tryNumber: at.tryNumber, partition: ctx.partition, dataset: check.dataset, severity: check.severity },
+    results,
+  );
+  return concludeCheck(check, ctx, results);
+}
+
+/** Gathers each expectation's statistics on the run's partition and judges them (stores nothing; `tasks test` stops here). */
+export async function judgeCheck(check: CheckSpec, ctx: TaskContext<unknown, unknown>): Promise<ExpectationResult[]> {
   const target = { dataset: check.dataset, partitionColumn: check.partitionColumn, partition: ctx.partition };
   // The checked partition is an input of the check (lineage: re-checked when it is reprocessed).
   await ctx.partitions.markRead(check.dataset, [ctx.partition]);
@@ -35,11 +46,11 @@ export async function runCheck(check: CheckSpec, ctx: TaskContext<unknown, unkno
     const stats = await gatherStats(ctx.warehouse, target, e);
     results.push(evaluateExpectation(e, stats, { referenceTime: ctx.dataInterval.end }));
   }
-  await recordCheckResults(
-    at.db,
-    { dagRunId: at.dagRunId, taskInstanceId: at.taskInstanceId, dagId: ctx.dagId, taskId: ctx.taskId, tryNumber: at.tryNumber, partition: ctx.partition, dataset: check.dataset, severity: check.severity },
-    results,
-  );
+  return results;
+}
+
+/** Logs the results and fails (severity "error") or warns (severity "warn") on the failed ones. */
+export function concludeCheck(check: CheckSpec, ctx: TaskContext<unknown, unknown>, results: readonly ExpectationResult[]): CheckOutput {
   const failed = results.filter((r) => !r.passed);
   for (const r of results) if (r.passed) ctx.log.info(`check passed: ${r.expectation}: ${r.observed}`);
   const summary = `${failed.length} of ${results.length} expectations failed on ${check.dataset} partition ${ctx.partition}`;

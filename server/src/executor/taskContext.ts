@@ -5,6 +5,7 @@ import type { Db } from "../store/db";
 import type { ClaimedTry } from "../store/taskTries";
 import type { AttemptLog } from "./attemptLog";
 import { createTaskLookup, namedConnection } from "./sensorContext";
+import { historyForRun, type TaskHistory } from "./taskHistory";
 import { createTaskIo } from "./taskIo";
 import type { Warehouse } from "./warehouse";
 
@@ -39,6 +40,11 @@ export interface TaskContextSource {
   signal: AbortSignal;
   db: Db;
   warehouse: Warehouse;
+  /**
+   * Where the try's lineage and dead letters go. Default: stored in `db` (see `historyForRun`:
+   * a `dags test` run opens no dead letters); `tasks test` passes one that records nothing.
+   */
+  history?: TaskHistory;
 }
 
 /** The `ctx` a task function receives for one try. */
@@ -48,12 +54,9 @@ export function buildTaskContext(s: TaskContextSource): TaskContext<Record<strin
   const partition = partitionKey(interval, tz);
   const upstream: Record<string, unknown> = {};
   for (const [alias, taskId] of Object.entries(s.needs)) upstream[alias] = claim.upstreamOutputs[taskId] ?? null;
-  const io = createTaskIo({
-    db: s.db,
-    warehouse: s.warehouse,
-    ti: { taskInstanceId: claim.id, dagRunId: claim.dagRunId, dagId: claim.dagId, taskId: claim.taskId, tryNumber: claim.tryNumber, partition },
-    log: s.log,
-  });
+  const ti = { taskInstanceId: claim.id, dagRunId: claim.dagRunId, dagId: claim.dagId, taskId: claim.taskId, tryNumber: claim.tryNumber, partition };
+  const history = s.history ?? historyForRun(s.db, ti, claim.runType, s.log);
+  const io = createTaskIo({ warehouse: s.warehouse, ti, log: s.log, history });
   return {
     dagId: claim.dagId,
     taskId: claim.taskId,

@@ -3,10 +3,9 @@ import { NonRetryableError } from "../sdk/errors";
 import { z } from "zod";
 import type { TaskContext, TaskLogger, ValidateOptions } from "../sdk/types";
 import type { Db } from "../store/db";
-import { discardedKeys, markReplayed, pendingReplays, requeueReplay } from "../store/deadLetterActions";
-import { insertRecordDeadLetters, type RecordDeadLetterInput } from "../store/deadLetters";
-import { recordDatasetEvent } from "../store/lineage";
+import type { RecordDeadLetterInput } from "../store/deadLetters";
 import { overwriteFile } from "./files";
+import { storedTaskHistory, type TaskHistory } from "./taskHistory";
 import { createTaskReads } from "./taskReads";
 import type { Warehouse } from "./warehouse";
 
@@ -21,12 +20,17 @@ export interface TaskIoInstance {
   partition: string;
 }
 
-/** What `createTaskIo` needs. */
-export interface TaskIoDeps {
-  db: Db;
+/**
+ * What `createTaskIo` needs: the warehouse, the try, and where its lineage and dead letters go —
+ * a `history` (see taskHistory.ts), or the Runnel database `db` to store them in.
+ */
+export type TaskIoDeps = { warehouse: Warehouse; ti: TaskIoInstance; log: TaskLogger } & ({ history: TaskHistory } | { db: Db });
+
+interface IoDeps {
   warehouse: Warehouse;
   ti: TaskIoInstance;
   log: TaskLogger;
+  history: TaskHistory;
 }
 
 /** The I/O half of a task context: the helpers that read and write data and record both for lineage. */
@@ -35,16 +39,18 @@ export type TaskIo = Pick<TaskContext, "partitions" | "files" | "warehouse" | "v
 /**
  * Builds the context helpers of one try of one task instance. Every write records a dataset
  * event attributed to the task instance and try, every read a dataset read of the same try (see
- * taskReads.ts); every invalid record becomes a dead letter.
+ * taskReads.ts); every invalid record becomes a dead letter — all through the given history, which
+ * for `tasks test` records nothing.
  *
  * The lineage event is written after the data commits (the warehouse may be another database).
  * A crash between the two leaves the data without its event; the retry rewrites the partition
  * and records it, so the event log is at-least-once, like the writes.
  */
-export function createTaskIo(deps: TaskIoDeps): TaskIo {
-  const { db, warehouse, ti, log } = deps;
-  const lineage = { taskInstanceId: ti.taskInstanceId, dagRunId: ti.dagRunId, tryNumber: ti.tryNumber };
-  const reads = createTaskReads({ db, warehouse: warehouse.client, reader: lineage, partition: ti.partition, log });
+export function createTaskIo(given: TaskIoDeps): TaskIo {
+  const { warehouse, ti, log } = given;
+  const history = "history" in given ? given.history : storedTaskHistory(given.db, ti);
+  const deps: IoDeps = { warehouse, ti, log, history };
+  const reads = createTaskReads({ warehouse: warehouse.client, history, partition: ti.partition, log });
 
   return {
     warehouse: warehouse.client,
@@ -53,7 +59,7 @@ export function createTaskIo(deps: TaskIoDeps): TaskIo {
       async overwrite(table, rows, options) {
         const partition = options.partition ?? ti.partition;
         const written = await warehouse.overwritePartition({ table, rows, partitionColumn: options.partitionColumn, partition });
-        await recordDatasetEvent(db, { uri: written.dataset, partition, rowCount: written.rowCount, checksum: written.checksum, ...lineage });
+        await history.recordWrite({ uri: written.dataset, partition, rowCount: written.rowCount, checksum: written.checksum });
         log.info(`overwrote partition ${partition} of ${written.dataset}: ${written.rowCount} rows`, { checksum: written.checksum });
         return written.rowCount;
       },
@@ -65,15 +71,15 @@ export function createTaskIo(deps: TaskIoDeps): TaskIo {
         const written = await overwriteFile(absolute, data);
         const partition = options?.partition ?? ti.partition;
         const uri = options?.dataset ?? `file://${absolute}`;
-        await recordDatasetEvent(db, { uri, partition, rowCount: options?.rowCount ?? null, checksum: written.checksum, ...lineage });
+        await history.recordWrite({ uri, partition, rowCount: options?.rowCount ?? null, checksum: written.checksum });
         log.info(`wrote ${absolute}: ${written.bytes} bytes`, { dataset: uri, checksum: written.checksum, partition });
       },
     },
     validate: (records, schema, options) => validateRecords(deps, records, schema, options),
     async deadLetter(record, error, options) {
       const message = typeof error === "string" ? error : error.message;
-      await insertRecordDeadLetters(db, [deadLetterRow(ti, record, message, null, options?.key ?? null)]);
-      log.warn(`sent a record to the dead-letter queue: ${message}`, options?.key === undefined ? undefined : { key: options.key });
+      const stored = await history.storeDeadLetters([deadLetterRow(ti, record, message, null, options?.key ?? null)]);
+      if (stored.stored) log.warn(`sent a record to the dead-letter queue: ${message}`, options?.key === undefined ? undefined : { key: options.key });
     },
   };
 }
@@ -84,27 +90,27 @@ export function createTaskIo(deps: TaskIoDeps): TaskIo {
  * bad records stay inspectable and replayable even when the gate stops the run.
  */
 async function validateRecords<T>(
-  deps: TaskIoDeps,
+  deps: IoDeps,
   records: readonly unknown[],
   schema: z.ZodType<T>,
   options: ValidateOptions<T> = {},
 ): Promise<T[]> {
-  const { db, ti, log } = deps;
+  const { history, ti, log } = deps;
   const valid: T[] = [];
   const invalid: RecordDeadLetterInput[] = [];
   let invalidCount = 0;
-  const { inputs, replays } = await applyReplays(db, ti, records, options.key);
-  const dropped = await discardedKeys(db, ti.dagId, ti.taskId, ti.partition);
+  const { inputs, replays } = await applyReplays(history, records, options.key);
+  const dropped = await history.discardedKeys();
   for (const { record, replayId } of inputs) {
     const parsed = schema.safeParse(record);
     if (parsed.success) {
       valid.push(parsed.data);
-      if (replayId !== null) await markReplayed(db, replayId, { dagRunId: ti.dagRunId, tryNumber: ti.tryNumber });
+      if (replayId !== null) await history.markReplayed(replayId);
       continue;
     }
     const issues = parsed.error.issues;
     if (replayId !== null) {
-      await requeueReplay(db, replayId, describeIssues(issues), issues, { dagRunId: ti.dagRunId, tryNumber: ti.tryNumber });
+      await history.requeueReplay(replayId, describeIssues(issues), issues);
       invalidCount++;
       continue;
     }
@@ -118,11 +124,13 @@ async function validateRecords<T>(
   for (const row of invalid) row.schema = contract;
   if (replays > 0) log.info(`validate: ${replays} replayed dead letters substituted for their records`);
   if (invalid.length > 0) {
-    const stored = await insertRecordDeadLetters(db, invalid);
-    log.warn(`validate: ${invalid.length} of ${records.length} records invalid, sent to the dead-letter queue`, {
-      inserted: stored.inserted,
-      alreadyOpen: stored.updated,
-    });
+    const stored = await history.storeDeadLetters(invalid);
+    if (stored.stored) {
+      log.warn(`validate: ${invalid.length} of ${records.length} records invalid, sent to the dead-letter queue`, {
+        inserted: stored.inserted,
+        alreadyOpen: stored.updated,
+      });
+    } else log.warn(`validate: ${invalid.length} of ${records.length} records invalid (printed above, not stored)`);
   }
   const max = options.maxInvalidRatio;
   if (max !== undefined && records.length > 0) {
@@ -141,12 +149,11 @@ async function validateRecords<T>(
  * have no key) are appended, so a replay is never lost. Each input remembers the letter it came from.
  */
 async function applyReplays<T>(
-  db: Db,
-  ti: TaskIoInstance,
+  history: TaskHistory,
   records: readonly unknown[],
   key: ValidateOptions<T>["key"],
 ): Promise<{ inputs: Array<{ record: unknown; replayId: number | null }>; replays: number }> {
-  const pending = await pendingReplays(db, ti.dagId, ti.taskId, ti.partition);
+  const pending = await history.pendingReplays();
   if (pending.length === 0) return { inputs: records.map((record) => ({ record, replayId: null })), replays: 0 };
   const byKey = new Map(pending.filter((p) => p.recordKey !== null).map((p) => [p.recordKey!, p]));
   const used = new Set<number>();

@@ -1,15 +1,14 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { FileDatasetOptions, FileReader, PartitionReadOptions, PartitionReader, TaskLogger, WarehouseClient } from "../sdk/types";
-import { recordDatasetReads, type ReadingTry } from "../store/datasetReads";
-import type { Db } from "../store/db";
+import type { TaskHistory } from "./taskHistory";
 import { quoteIdentifier, resolveTableName } from "./warehouse";
 
-/** What `createTaskReads` needs: where to read, and the try the reads are attributed to. */
+/** What `createTaskReads` needs: where to read, and where the reads are recorded. */
 export interface TaskReadsDeps {
-  db: Db;
   warehouse: WarehouseClient;
-  reader: ReadingTry;
+  /** Records each read as an input of the try (dataset_reads), or nothing for `tasks test`. */
+  history: Pick<TaskHistory, "recordReads">;
   /** The run's partition: the default of a single-partition read and of file reads. */
   partition: string;
   log: TaskLogger;
@@ -66,7 +65,7 @@ function partitionQuery(tableSql: string, options: PartitionReadOptions, default
 
 /** The read half of a task's I/O: every read is recorded as an input of the try (dataset_reads). */
 export function createTaskReads(deps: TaskReadsDeps): { partitions: PartitionReader; files: FileReader } {
-  const { db, warehouse, reader, log } = deps;
+  const { warehouse, history, log } = deps;
 
   async function read<R extends Record<string, unknown> = Record<string, unknown>>(table: string, options: PartitionReadOptions): Promise<R[]> {
     const target = resolveTableName(table, warehouse.schema);
@@ -80,7 +79,7 @@ export function createTaskReads(deps: TaskReadsDeps): { partitions: PartitionRea
       if (p !== null) present.add(p);
       return rest as R;
     });
-    await recordDatasetReads(db, target.dataset, [...present], reader);
+    await history.recordReads(target.dataset, [...present]);
     log.info(`read ${rows.length} rows of ${target.dataset} (${present.size} partitions)`);
     return rows;
   }
@@ -92,7 +91,7 @@ export function createTaskReads(deps: TaskReadsDeps): { partitions: PartitionRea
     const content = await readFile(absolute);
     const partition = options?.partition ?? deps.partition;
     const dataset = options?.dataset ?? `file://${absolute}`;
-    await recordDatasetReads(db, dataset, [partition], reader);
+    await history.recordReads(dataset, [partition]);
     log.info(`read ${absolute}: ${content.byteLength} bytes`, { dataset, partition });
     return options?.encoding ? content.toString(options.encoding) : content;
   }
@@ -102,7 +101,7 @@ export function createTaskReads(deps: TaskReadsDeps): { partitions: PartitionRea
       read,
       async markRead(dataset, partitions) {
         const uri = readDatasetUri(dataset, warehouse.schema);
-        const recorded = await recordDatasetReads(db, uri, partitions, reader);
+        const recorded = await history.recordReads(uri, partitions);
         if (partitions.length > 0) log.info(`marked ${partitions.length} partitions of ${uri} as read`, { new: recorded });
       },
     },

@@ -72,12 +72,21 @@ export const RUN_STATES = Object.values(RunState) as readonly RunState[];
 export const TERMINAL_RUN_STATES: ReadonlySet<RunState> = new Set<RunState>([RunState.success, RunState.failed, RunState.canceled]);
 export const ACTIVE_RUN_STATES: ReadonlySet<RunState> = new Set<RunState>([RunState.queued, RunState.running]);
 
-/** Why a run exists. */
+/** Why a run exists, and who creates each. */
 export const RunType = {
+  /** A closed interval of the DAG's schedule (scheduler). */
   scheduled: "scheduled",
+  /** Triggered by a person (API, CLI `dags trigger`). */
   manual: "manual",
+  /** One date of a backfill (scheduler, from a stored backfill). */
   backfill: "backfill",
+  /** A partition of the datasets the DAG is scheduled on was written (scheduler). */
   dataset_triggered: "dataset_triggered",
+  /**
+   * `runnel dags test`, run in the CLI's process. Never starts dataset-triggered runs, opens no
+   * dead letters and does not count for scheduling (catchup, the next run, maxActiveRuns).
+   */
+  test: "test",
 } as const;
 export type RunType = (typeof RunType)[keyof typeof RunType];
 export const RUN_TYPES = Object.values(RunType) as readonly RunType[];

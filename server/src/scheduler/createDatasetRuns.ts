@@ -8,6 +8,9 @@ import type { RunCreationDeps } from "./createDueRuns";
 /** Dataset events looked at per DAG and tick; the cursor carries the rest to the next tick. */
 const EVENTS_PER_TICK = 1000;
 
+/** SQL condition on dataset event `e`: not written by a `dags test` run (those never trigger runs). */
+const NOT_FROM_TEST_RUN = "NOT EXISTS (SELECT 1 FROM dag_runs tr WHERE tr.id = e.dag_run_id AND tr.run_type = 'test')";
+
 /**
  * Data-aware scheduling (`schedule: { datasets }`): for every active, unpaused DAG scheduled on
  * datasets, reads the dataset events written since its cursor and creates one
@@ -20,7 +23,8 @@ const EVENTS_PER_TICK = 1000;
  * partition rewritten later does not start a second run (use "Reprocess downstream" for that).
  * A new DAG reacts to writes made after it was first registered, or to every write ever
  * recorded when it sets `catchup: true`. Events that arrive while the DAG is paused are
- * acted on when it is unpaused.
+ * acted on when it is unpaused. Events written by `dags test` runs (run type `test`) are
+ * ignored: a test never starts a data-aware run, nor counts as a write of a partition.
  * @returns how many runs were created.
  */
 export async function createDatasetRuns(deps: RunCreationDeps): Promise<number> {
@@ -50,7 +54,7 @@ async function createRunsForDag(conn: PgConn, loaded: LoadedDag, versionId: numb
   if (cursor === null) return [];
   const events = await conn.query<{ id: string; partition: string | null }>(
     `SELECT e.id, e.partition FROM dataset_events e JOIN datasets d ON d.id = e.dataset_id
-     WHERE d.uri = ANY($1::text[]) AND e.id > $2 ORDER BY e.id LIMIT $3`,
+     WHERE d.uri = ANY($1::text[]) AND e.id > $2 AND ${NOT_FROM_TEST_RUN} ORDER BY e.id LIMIT $3`,
     [datasets, cursor, EVENTS_PER_TICK],
   );
   if (events.rows.length === 0) return [];
@@ -100,11 +104,11 @@ async function lockCursor(conn: PgConn, dagId: string, catchup: boolean, dataset
   return inserted.rows[0] ? Number(inserted.rows[0].last_event_id) : null;
 }
 
-/** Whether every dataset has at least one recorded write of `partition`. */
+/** Whether every dataset has at least one recorded write of `partition` (outside test runs). */
 async function writtenToAll(conn: PgConn, datasets: readonly string[], partition: string): Promise<boolean> {
   const r = await conn.query<{ n: string }>(
     `SELECT count(DISTINCT d.id) AS n FROM datasets d
-     WHERE d.uri = ANY($1::text[]) AND EXISTS (SELECT 1 FROM dataset_events e WHERE e.dataset_id = d.id AND e.partition = $2)`,
+     WHERE d.uri = ANY($1::text[]) AND EXISTS (SELECT 1 FROM dataset_events e WHERE e.dataset_id = d.id AND e.partition = $2 AND ${NOT_FROM_TEST_RUN})`,
     [datasets, partition],
   );
   return Number(r.rows[0]?.n ?? 0) === new Set(datasets).size;

@@ -51,12 +51,13 @@ type Conn = Db | Knex.Transaction;
 /**
  * The runs that already exist for logical dates in [from, to], keyed by epoch ms: the
  * scheduled/backfill run of a date (at most one: unique index), else its newest manual run.
+ * `dags test` runs do not count: a backfill neither skips nor reruns a date for one.
  */
 export async function existingRunsInRange(db: Conn, dagId: string, from: Date, to: Date): Promise<Map<number, ExistingRunRow>> {
   const r = await db.raw<{ rows: { id: number; logical_date: Date; state: RunState; has_failed: boolean }[] }>(
     `SELECT DISTINCT ON (logical_date) r.id, r.logical_date, r.state,
             EXISTS (SELECT 1 FROM task_instances t WHERE t.dag_run_id = r.id AND t.state IN ('failed','upstream_failed')) AS has_failed
-     FROM dag_runs r WHERE r.dag_id = ? AND r.logical_date BETWEEN ? AND ?
+     FROM dag_runs r WHERE r.dag_id = ? AND r.logical_date BETWEEN ? AND ? AND r.run_type <> 'test'
      ORDER BY logical_date, (run_type IN ('scheduled','backfill')) DESC, id DESC`,
     [dagId, from, to],
   );

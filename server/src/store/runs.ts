@@ -90,11 +90,12 @@ export async function latestScheduledLogicalDate(db: Db, dagId: string): Promise
 }
 
 /**
- * Runs of a DAG that are queued or running; with `excludeBackfill`, only fresh (non-backfill)
- * ones, which is what scheduled run creation counts so a backfill never takes its room.
+ * Runs of a DAG that are queued or running, except `dags test` runs (they run in the CLI's
+ * process and never take a scheduled run's room); with `excludeBackfill`, only fresh
+ * (non-backfill) ones, which is what scheduled run creation counts so a backfill never takes its room.
  */
 export async function countActiveRuns(db: Db, dagId: string, opts: { excludeBackfill?: boolean } = {}): Promise<number> {
-  const q = db("dag_runs").where({ dag_id: dagId }).whereIn("state", [RunState.queued, RunState.running]);
+  const q = db("dag_runs").where({ dag_id: dagId }).whereIn("state", [RunState.queued, RunState.running]).whereNot({ run_type: "test" });
   if (opts.excludeBackfill) q.whereNot({ run_type: "backfill" });
   const row = await q.count<{ n: string }>("* as n").first();
   return Number(row?.n ?? 0);
@@ -105,14 +106,15 @@ export async function countActiveRuns(db: Db, dagId: string, opts: { excludeBack
  * and backfill runs are counted separately so a backfill never takes the room a fresh run
  * needs: fresh runs start while fewer than `maxActiveRuns` fresh runs run; backfill runs start
  * while fewer than `maxActiveRuns` runs of any kind run (so they yield to fresh ones, and a
- * backfill's own maxActiveRuns bounds how many it queues). Returns the ids started.
+ * backfill's own maxActiveRuns bounds how many it queues). `dags test` runs are started by the
+ * CLI itself and count for neither. Returns the ids started.
  */
 export async function startQueuedRuns(db: Db, dagId: string, maxActiveRuns: number): Promise<number[]> {
   return db.transaction(async (trx) => {
     // Serialize starts per DAG so two schedulers cannot both fill the last slot.
     await trx.raw("SELECT pg_advisory_xact_lock(hashtext('runnel.start_runs'), hashtext(?))", [dagId]);
     const counts = await trx.raw<{ rows: { fresh: string; total: string }[] }>(
-      "SELECT count(*) FILTER (WHERE run_type <> 'backfill') AS fresh, count(*) AS total FROM dag_runs WHERE dag_id = ? AND state = 'running'",
+      "SELECT count(*) FILTER (WHERE run_type <> 'backfill') AS fresh, count(*) AS total FROM dag_runs WHERE dag_id = ? AND state = 'running' AND run_type <> 'test'",
       [dagId],
     );
     const fresh = Number(counts.rows[0]?.fresh ?? 0);
@@ -122,7 +124,7 @@ export async function startQueuedRuns(db: Db, dagId: string, maxActiveRuns: numb
       const result = await trx.raw<{ rows: { id: number }[] }>(
         `UPDATE dag_runs SET state = 'running', start_date = clock_timestamp()
          WHERE id IN (
-           SELECT id FROM dag_runs WHERE dag_id = ? AND state = 'queued' AND (run_type = 'backfill') = ?
+           SELECT id FROM dag_runs WHERE dag_id = ? AND state = 'queued' AND run_type <> 'test' AND (run_type = 'backfill') = ?
            ORDER BY logical_date, id LIMIT ? FOR UPDATE SKIP LOCKED)
          RETURNING id`,
         [dagId, backfill, limit],

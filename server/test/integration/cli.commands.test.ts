@@ -64,7 +64,7 @@ describe("the runnel CLI", () => {
 
   it("tasks test runs one task and leaves no run behind", async () => {
     const before = await env.db("dag_runs").where({ dag_id: "hello" }).count<{ n: string }[]>("* as n");
-    const r = await runnel("tasks", "test", "hello", "say_hello", "2024-03-01");
+    const r = await runnel("tasks", "test", "hello", "say_hello", "--logical-date", "2024-03-01");
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('output: {"greeting":"Hello from Runnel for 2024-03-01!"}');
     const after = await env.db("dag_runs").where({ dag_id: "hello" }).count<{ n: string }[]>("* as n");

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testTask } from "../../src/cli/testRuns";
+import { testTask } from "../../src/cli/taskTest";
 import { createEngineEnv, REPO_DAGS, startEngine, taskStates, trigger, waitFor, waitForRunEnd, type Engine, type EngineEnv } from "../helpers/engine";
 
 let env: EngineEnv;
@@ -83,10 +83,12 @@ describe("the example DAGs", () => {
 
   it("overwrites the same partition identically when a task runs three times for one date", async () => {
     const facts = [];
-    const inputs = await testTask(env.config, "customer_analytics", "generate_inputs", "2024-03-02", () => undefined);
+    const inputs = await testTask(env.config, "customer_analytics", "generate_inputs", { logicalDate: "2024-03-02" }, () => undefined);
     expect(inputs.state).toBe("success");
     for (let i = 0; i < 3; i++) {
-      const r = await testTask(env.config, "customer_analytics", "extract_orders", "2024-03-02", () => undefined);
+      // No run of 2024-03-02 exists: the upstream outputs are given (the tables exist from the run above).
+      const upstream = JSON.stringify({ ensure_tables: { schema: "warehouse", tables: [] }, wait_for_orders: true });
+      const r = await testTask(env.config, "customer_analytics", "extract_orders", { logicalDate: "2024-03-02", upstream }, () => undefined);
       expect(r.state).toBe("success");
       facts.push(await partitionFacts("raw_orders", "2024-03-02"));
     }

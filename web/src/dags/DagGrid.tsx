@@ -3,18 +3,21 @@ import type { GridResponse, GridRun } from "../api/types";
 import { logicalDateLabel, utcDateTime } from "../format/time";
 import { Link, navigate, runPath, withSearch } from "../router";
 import { taskStateStyle } from "../ui/taskStateStyle";
+import { TestRunBadge } from "../runs/RunTypeBadge";
 import { RUN_STATE_STYLE } from "./runStateStyle";
 import { useDagGrid } from "./useDags";
 
 function RunHeader({ run, selected, onSelect }: { run: GridRun; selected: boolean; onSelect: (e: MouseEvent<HTMLInputElement>) => void }) {
   const style = RUN_STATE_STYLE[run.state];
   const date = logicalDateLabel(run.logicalDate);
+  const kind = run.runType === "test" ? " (test run)" : "";
   return (
     <th scope="col" className={`grid-run-head ${selected ? "run-selected" : ""}`}>
       <input type="checkbox" className="grid-run-check" aria-label={`Select run ${date}`} title="Select (shift-click: a range)" checked={selected} onChange={() => undefined} onClick={onSelect} />
-      <Link to={runPath(run.dagRunId)} className={`grid-run-bar ${style.className}`} aria-label={`Run ${date}: ${style.label}`} title={`${run.runId} · ${utcDateTime(run.logicalDate)} · ${style.label}`}>
+      <Link to={runPath(run.dagRunId)} className={`grid-run-bar ${style.className}`} aria-label={`Run ${date}${kind}: ${style.label}`} title={`${run.runId} · ${utcDateTime(run.logicalDate)} · ${style.label}${kind}`}>
         <span aria-hidden="true">{style.glyph}</span>
       </Link>
+      <TestRunBadge runType={run.runType} compact />
       <span className="grid-run-date" aria-hidden="true">
         {date.length > 10 ? date.slice(5, 16) : date.slice(5)}
       </span>

@@ -16,7 +16,7 @@ export function RunPicker({ runs, value }: { runs: GridRun[]; value: string | un
         {value !== undefined && !runs.some((r) => String(r.dagRunId) === value) && <option value={value}>Run {value}</option>}
         {runs.map((r) => (
           <option key={r.dagRunId} value={String(r.dagRunId)}>
-            {logicalDateLabel(r.logicalDate)} · {r.state} · {r.runType}
+            {logicalDateLabel(r.logicalDate)} · {r.state} · {r.runType === "test" ? "test run" : r.runType}
           </option>
         ))}
       </select>

@@ -4,6 +4,7 @@ import { logicalDateLabel, utcDateTime, utcTime } from "../format/time";
 import { Link, dagPath, navigate, runPath, useLocation, withSearch } from "../router";
 import { TaskInstancePanel } from "../taskInstances/TaskInstancePanel";
 import { RunChecks } from "./RunChecks";
+import { TestRunBadge } from "./RunTypeBadge";
 import { StateBadge } from "../ui/StateBadge";
 import { taskStateStyle } from "../ui/taskStateStyle";
 import { useCancelRun, useRun } from "./useRuns";
@@ -41,6 +42,7 @@ export function RunPage({ dagRunId }: { dagRunId: string }) {
               <span className="mono">{r.dagId}</span> <span className="muted">·</span> {logicalDateLabel(r.logicalDate)}
             </h2>
             <RunStateBadge state={r.state} />
+            <TestRunBadge runType={r.runType} />
             <div className="head-actions">
               {(r.state === "queued" || r.state === "running") && (
                 <button type="button" className="button button-danger" disabled={cancel.isPending} onClick={() => cancel.mutate(String(r.dagRunId))}>

@@ -4,6 +4,7 @@ import { RunStateBadge } from "../dags/RunStateBadge";
 import { durationBetween, formatDuration } from "../format/duration";
 import { logicalDateLabel, utcDateTime } from "../format/time";
 import { Link, runPath } from "../router";
+import { TestRunBadge } from "./RunTypeBadge";
 import { useRunList } from "./useRuns";
 
 const STATES: RunState[] = ["queued", "running", "success", "failed", "canceled"];
@@ -59,7 +60,7 @@ export function RunsTable({ dagId }: { dagId: string }) {
                   <td>
                     <RunStateBadge state={r.state} />
                   </td>
-                  <td>{r.runType}</td>
+                  <td>{r.runType === "test" ? <TestRunBadge runType={r.runType} /> : r.runType}</td>
                   <td className="mono small truncate" title={r.runId}>
                     {r.runId}
                   </td>
