@@ -47,6 +47,9 @@ async function openTestEnv(config: RunnelConfig, dagId: string, out: (line: stri
     log: silentLogger(),
     echo: (claim, line) => out(`[${claim.taskId} try ${claim.tryNumber}] ${line.level.toUpperCase()} ${line.message}`),
   });
+  // Heartbeats, as a worker sends them: a scheduler watching the same database must not take a
+  // long test task for a zombie.
+  runner.startBackground();
   return {
     db,
     registry,
@@ -55,6 +58,7 @@ async function openTestEnv(config: RunnelConfig, dagId: string, out: (line: stri
     runner,
     dispatcher,
     async close() {
+      runner.stopBackground();
       registry.close();
       await warehouse.close();
       await db.destroy();
