@@ -59,31 +59,56 @@ export async function listDagFiles(folder: string): Promise<string[]> {
 
 /**
  * Loads every DAG file in `folder`, each in isolation and in name order. A file that fails
- * becomes an import error and the others still load; when two files define the same DAG id,
- * the one that sorts second gets the error. Throws only when the folder itself is missing.
+ * becomes an import error and the others still load. When two files define the same DAG id, the
+ * id stays with its owner in `owners` (DAG id -> file, e.g. `dags.fileloc`) as long as that file
+ * exists and still defines it or fails to load; every other file defining it is an import error
+ * naming the owner. An id without an owner (new, or its owner file gone, renamed or now defining
+ * another id) goes to the file that sorts first. Throws only when the folder itself is missing.
  */
-export async function loadDagFolder(folder: string, options: Omit<LoadDagFileOptions, "fileloc" | "root"> = {}): Promise<DagFolderSnapshot> {
+export async function loadDagFolder(folder: string, options: Omit<LoadDagFileOptions, "fileloc" | "root"> = {}, owners: ReadonlyMap<string, string> = new Map()): Promise<DagFolderSnapshot> {
   const root = resolve(folder);
   const files = await listDagFiles(root);
-  return withDagFileProbe(options.probe, (probe) => loadFiles(root, files, { ...options, probe }));
+  return withDagFileProbe(options.probe, (probe) => loadFiles(root, files, { ...options, probe }, owners));
 }
 
-async function loadFiles(root: string, files: string[], options: Omit<LoadDagFileOptions, "fileloc" | "root">): Promise<DagFolderSnapshot> {
-  const dags = new Map<string, LoadedDag>();
+async function loadFiles(root: string, files: string[], options: Omit<LoadDagFileOptions, "fileloc" | "root">, owners: ReadonlyMap<string, string>): Promise<DagFolderSnapshot> {
+  const loaded: LoadedDag[] = [];
   const errors: DagImportError[] = [];
   for (const file of files) {
     const result = await loadDagFile(join(root, file), { ...options, fileloc: file, root });
-    if (!result.ok) {
-      errors.push(result.error);
-      continue;
-    }
-    const id = result.dag.dag.id;
-    const first = dags.get(id);
-    if (first) {
-      errors.push({ fileloc: file, message: `DAG id "${id}" is already defined in ${first.fileloc}; DAG ids must be unique` });
-      continue;
-    }
-    dags.set(id, result.dag);
+    if (result.ok) loaded.push(result.dag);
+    else errors.push(result.error);
   }
+  const dags = new Map<string, LoadedDag>();
+  const holders = idHolders(files, loaded, errors, owners);
+  for (const dag of loaded) {
+    const id = dag.dag.id;
+    const holder = holders.get(id);
+    if (holder === dag.fileloc) dags.set(id, dag);
+    else if (holder !== undefined) errors.push({ fileloc: dag.fileloc, message: duplicateIdMessage(id, holder, loaded.some((d) => d.fileloc === holder)) });
+  }
+  const order = new Map(files.map((f, i) => [f, i]));
+  errors.sort((a, b) => (order.get(a.fileloc) ?? 0) - (order.get(b.fileloc) ?? 0));
   return { folder: root, dags, errors, files };
+}
+
+/** DAG id -> the file that gets it: its owner while the owner file claims it (or fails to load), else the first file defining it. */
+function idHolders(files: readonly string[], loaded: readonly LoadedDag[], errors: readonly DagImportError[], owners: ReadonlyMap<string, string>): Map<string, string> {
+  const present = new Set(files);
+  const failed = new Set(errors.map((e) => e.fileloc));
+  const holders = new Map<string, string>();
+  for (const dag of loaded) {
+    const id = dag.dag.id;
+    if (holders.has(id)) continue;
+    const owner = owners.get(id);
+    const ownerClaims = owner !== undefined && present.has(owner) && (failed.has(owner) || loaded.some((d) => d.fileloc === owner && d.dag.id === id));
+    holders.set(id, ownerClaims ? owner : dag.fileloc);
+  }
+  return holders;
+}
+
+function duplicateIdMessage(id: string, holder: string, holderLoaded: boolean): string {
+  return holderLoaded
+    ? `DAG id "${id}" is already defined in ${holder}; DAG ids must be unique`
+    : `DAG id "${id}" belongs to ${holder}, which fails to load; fix that file, or remove or rename it to give the id to another file (DAG ids must be unique)`;
 }

@@ -1,7 +1,7 @@
 import { readdir, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Db } from "../store/db";
-import { syncDagSnapshot } from "../store/dags";
+import { dagIdOwners, syncDagSnapshot } from "../store/dags";
 import { assertDagFolder, loadDagFolder, type DagFolderSnapshot, type DagImportError, type LoadedDag } from "./dagFolder";
 import type { LoadDagFileOptions } from "./loadDagFile";
 
@@ -11,6 +11,11 @@ export interface DagRegistryOptions {
   folder: string;
   /** When given, every reload is written to the database (`syncDagSnapshot`). */
   db?: Db;
+  /**
+   * Without `db`: where to read who owns each DAG id (`dags.fileloc`), so a process that reads the
+   * DAGs without recording them (a worker) resolves a reused id as the recording ones do.
+   */
+  ownersDb?: Db;
   /** Called with a failed background refresh (see `watch`); default: ignore. */
   onError?: (err: unknown) => void;
   /** Passed to each file load (timeout, schedule compiler). */
@@ -49,6 +54,7 @@ async function fingerprint(root: string): Promise<string> {
 export class DagRegistry {
   private readonly folder: string;
   private readonly db: Db | undefined;
+  private readonly ownersDb: Db | undefined;
   private readonly onError: (err: unknown) => void;
   private readonly loadOptions: Omit<LoadDagFileOptions, "fileloc">;
   private snapshot: DagFolderSnapshot | undefined;
@@ -62,6 +68,7 @@ export class DagRegistry {
   constructor(opts: DagRegistryOptions) {
     this.folder = resolve(opts.folder);
     this.db = opts.db;
+    this.ownersDb = opts.db ?? opts.ownersDb;
     this.onError = opts.onError ?? (() => undefined);
     this.loadOptions = opts.load ?? {};
   }
@@ -84,7 +91,7 @@ export class DagRegistry {
     const print = await fingerprint(this.folder);
     const changed = print !== this.lastFingerprint || this.snapshot === undefined;
     if (changed) {
-      this.snapshot = await loadDagFolder(this.folder, this.loadOptions);
+      this.snapshot = await loadDagFolder(this.folder, this.loadOptions, await this.idOwners());
       this.lastFingerprint = print;
       this.syncPending = this.db !== undefined;
     }
@@ -93,6 +100,19 @@ export class DagRegistry {
       this.syncPending = false;
     }
     return { changed };
+  }
+
+  /**
+   * Who owns each DAG id before this reload: the database's record (shared by every process and
+   * kept across restarts) when there is one, else this registry's last load.
+   */
+  private async idOwners(): Promise<Map<string, string>> {
+    const remembered = (): Map<string, string> => new Map([...(this.snapshot?.dags.values() ?? [])].map((d) => [d.dag.id, d.fileloc]));
+    if (this.db) return dagIdOwners(this.db);
+    // A reader (worker) must not fail to load its DAGs because Postgres is not there yet or not
+    // migrated: it then falls back to what it loaded last.
+    if (this.ownersDb) return dagIdOwners(this.ownersDb).catch(remembered);
+    return remembered();
   }
 
   /** The loaded DAG with this id, or undefined (unknown, or its file has an import error). */

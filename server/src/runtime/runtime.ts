@@ -53,6 +53,7 @@ export class Runtime {
     const registry = new DagRegistry({
       folder: config.dagsFolder,
       db: opts.syncDags ? db : undefined,
+      ownersDb: db,
       onError: (err) => log.error({ err }, "DAG folder refresh failed"),
     });
     await registry.refresh();

@@ -206,6 +206,15 @@ export async function syncDagSnapshot(db: Db, snapshot: DagSnapshotToSync): Prom
   });
 }
 
+/**
+ * DAG id -> the file that last defined it (`dags.fileloc`, active or not): who owns each id when
+ * the folder is reloaded, so a new file reusing an id cannot take it over (see loadDagFolder).
+ */
+export async function dagIdOwners(db: Db): Promise<Map<string, string>> {
+  const rows: Array<{ dag_id: string; fileloc: string }> = await db("dags").select("dag_id", "fileloc");
+  return new Map(rows.map((r) => [r.dag_id, r.fileloc]));
+}
+
 /** Ids of the DAGs the scheduler may create runs for: active and not paused. */
 export async function runnableDagIds(db: Db): Promise<Set<string>> {
   const rows: Array<{ dag_id: string }> = await db("dags").select("dag_id").where({ is_paused: false, is_active: true });
