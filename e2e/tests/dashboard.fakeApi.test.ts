@@ -54,6 +54,8 @@ beforeAll(async () => {
     "/api/runs/2/checks": () => ({ dagRunId: 2, checks: [] }),
     "/api/runs/3/checks": () => ({ dagRunId: 3, checks: [] }),
     "/api/runs/3": () => helloRun(3),
+    "/api/runs/1": () => helloRun(1),
+    "/api/runs/1/checks": () => ({ dagRunId: 1, checks: [] }),
     "/api/runs/2/clear": (req) => {
       if (req.method === "POST") posts.push(req);
       const body = req.body as { downstream?: boolean; dryRun?: boolean };
@@ -214,6 +216,26 @@ describe("dashboard against canned API answers", () => {
     const status = page.getByRole("complementary", { name: "Task instance say_hello" }).getByRole("status");
     await status.waitFor();
     await expect(status.textContent()).resolves.toBe("Sensor waiting since 2024-01-08 00:00 UTC · 3 pokes so far · next poke at 2024-01-08 00:04 UTC");
+  });
+
+  it("marks a dags test run as a test run in the grid, the runs table and on its page", async () => {
+    await page.goto(`${site.baseUrl}/dags/hello`);
+    const grid = page.getByRole("table", { name: "Grid of hello" });
+    await grid.getByRole("link", { name: "Run 2024-01-06 (test run): success" }).waitFor();
+    await expect(grid.getByRole("link", { name: /\(test run\)/ }).count()).resolves.toBe(1);
+    await expect(grid.getByText("test", { exact: true }).count()).resolves.toBe(1);
+    await page.getByRole("tab", { name: "Runs" }).click();
+    const runs = page.getByRole("table", { name: "Runs of hello" });
+    await runs.waitFor();
+    await expect(runs.getByRole("row").filter({ hasText: "test__" }).getByText("test", { exact: true }).count()).resolves.toBe(1);
+    await expect(runs.getByRole("row").filter({ hasText: "scheduled__2024-01-07" }).getByText("scheduled", { exact: true }).count()).resolves.toBe(1);
+    await page.goto(`${site.baseUrl}/runs/1`);
+    await page.getByRole("table", { name: "Task instances" }).waitFor();
+    const badge = page.locator("main").getByText("test", { exact: true }).first();
+    await expect(badge.getAttribute("title")).resolves.toContain("runnel dags test");
+    await page.goto(`${site.baseUrl}/runs/2`);
+    await page.getByRole("table", { name: "Task instances" }).waitFor();
+    await expect(page.locator("main").getByText("test", { exact: true }).count()).resolves.toBe(0);
   });
 
   it("shows a run page", async () => {
