@@ -37,6 +37,8 @@ export const EnvSchema = z.object({
   RUNNEL_ZOMBIE_TIMEOUT_MS: positiveInt.default(60_000),
   /** Most logical dates one backfill may cover (a larger range is refused with a 400). */
   RUNNEL_BACKFILL_MAX_RUNS: positiveInt.default(10_000),
+  /** Most bytes of log one try stores (message + fields); later lines are dropped and counted in one final line. Default 10 MB. */
+  RUNNEL_MAX_LOG_BYTES_PER_TRY: positiveInt.default(10 * 1024 * 1024),
   /**
    * OpenLineage HTTP endpoint (e.g. Marquez). Events are POSTed to `<url>/api/v1/lineage`, or to
    * the URL itself when its path already ends in `/api/v1/lineage`.
@@ -90,6 +92,8 @@ export interface RunnelConfig {
   zombieTimeoutMs: number;
   /** Most logical dates one backfill may cover (RUNNEL_BACKFILL_MAX_RUNS). */
   backfillMaxRuns: number;
+  /** Most bytes of log stored per try (RUNNEL_MAX_LOG_BYTES_PER_TRY); the rest is dropped and counted in a final line. */
+  maxLogBytesPerTry: number;
   /** OpenLineage export; null (neither RUNNEL_OPENLINEAGE_URL nor RUNNEL_OPENLINEAGE_FILE set) turns it off. */
   openLineage: OpenLineageConfig | null;
 }
@@ -126,6 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     reconcileIntervalMs: e.RUNNEL_RECONCILE_INTERVAL_MS,
     zombieTimeoutMs: e.RUNNEL_ZOMBIE_TIMEOUT_MS,
     backfillMaxRuns: e.RUNNEL_BACKFILL_MAX_RUNS,
+    maxLogBytesPerTry: e.RUNNEL_MAX_LOG_BYTES_PER_TRY,
     openLineage:
       e.RUNNEL_OPENLINEAGE_URL === undefined && e.RUNNEL_OPENLINEAGE_FILE === undefined
         ? null

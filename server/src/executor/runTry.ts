@@ -45,6 +45,8 @@ export interface TryRunnerDeps {
   observer?: TryObserver;
   /** Connection settings for `isolation: "process"` children; without them such tasks run in-process. */
   isolation?: Pick<ChildTaskRequest, "databaseUrl" | "warehouseUrl" | "warehouseSchema">;
+  /** Most bytes of log one try stores (RUNNEL_MAX_LOG_BYTES_PER_TRY; AttemptLog's default when absent). */
+  maxLogBytesPerTry?: number;
 }
 
 /** How one try ended, for callers that print it. */
@@ -104,7 +106,7 @@ export class TryRunner {
 
   private async flushLogs(): Promise<void> {
     for (const a of this.active.values()) {
-      const lines = a.log.drain();
+      const lines = a.log.drainLive();
       if (lines.length) await insertLogLines(this.deps.db, a.id, a.tryNumber, lines);
     }
   }
@@ -142,7 +144,7 @@ export class TryRunner {
 
   private async execute(claim: ClaimedTry): Promise<TryReport> {
     const key = `${claim.id}:${claim.tryNumber}`;
-    const log = new AttemptLog(this.deps.echo ? (line) => this.deps.echo?.(claim, line) : undefined);
+    const log = new AttemptLog(this.deps.echo ? (line) => this.deps.echo?.(claim, line) : undefined, { maxBytes: this.deps.maxLogBytesPerTry });
     this.active.set(key, { id: claim.id, tryNumber: claim.tryNumber, log });
     const plog = this.deps.log.child({ traceId: claim.runId, dagId: claim.dagId, taskId: claim.taskId, try: claim.tryNumber });
     if (claim.queuedAt) this.deps.metrics?.queueWait.observe({ dag_id: claim.dagId }, (claim.startDate.getTime() - claim.queuedAt.getTime()) / 1000);

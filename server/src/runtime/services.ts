@@ -50,6 +50,7 @@ export function startWorker(rt: Runtime, opts: WorkerServiceOptions = {}): { run
     metrics: rt.metrics,
     observer: lineage?.observer,
     isolation: { databaseUrl: rt.config.databaseUrl, warehouseUrl: rt.config.warehouseUrl, warehouseSchema: rt.config.warehouseSchema },
+    maxLogBytesPerTry: rt.config.maxLogBytesPerTry,
   });
   runner.startBackground();
   const connection = createRedis(rt.config.redisUrl, "runnel-worker");

@@ -17,7 +17,8 @@ import type { ChildTaskMessage, ChildTaskOutcome, ChildTaskRequest } from "./pro
  */
 export async function runChildTask(req: ChildTaskRequest, send: (m: ChildTaskMessage) => Promise<void>): Promise<void> {
   captureConsole();
-  const log = new AttemptLog((line) => void send({ type: "log", line }));
+  // Lines stream to the worker, whose log of the try buffers and caps them (RUNNEL_MAX_LOG_BYTES_PER_TRY).
+  const log = new AttemptLog((line) => void send({ type: "log", line }), { retain: false });
   const db = createDb(req.databaseUrl, { poolMax: 2, applicationName: "runnel-task-child" });
   const warehouse = createWarehouse(req.warehouseUrl, req.warehouseSchema);
   let outcome: ChildTaskOutcome;
