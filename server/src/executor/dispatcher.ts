@@ -91,17 +91,37 @@ export class BullDispatcher implements Dispatcher {
     await this.queue.addBulk(jobs.map((j) => ({ name: j.dagId, data: jobData(j), opts: jobOptions(j) })));
   }
 
-  /** Which of these job ids are missing from Redis (the reconciler re-enqueues those). */
+  /**
+   * Which of these job ids BullMQ will not deliver (the reconciler re-enqueues those): no job
+   * under the id (Redis flushed or restarted, a crash between commit and enqueue), or a job that
+   * already completed or failed and is only kept for inspection (removeOnComplete/removeOnFail).
+   * Only a job waiting, active, delayed, prioritized or waiting for children counts as present.
+   */
   async missingJobIds(jobIds: readonly string[]): Promise<Set<string>> {
     if (!jobIds.length) return new Set();
     const pipeline = this.connection.pipeline();
-    for (const id of jobIds) pipeline.exists(this.queue.toKey(id));
+    for (const id of jobIds) {
+      pipeline.exists(this.queue.toKey(id));
+      pipeline.zscore(this.queue.toKey("completed"), id);
+      pipeline.zscore(this.queue.toKey("failed"), id);
+    }
     const results = (await pipeline.exec()) ?? [];
     const missing = new Set<string>();
-    results.forEach(([err, exists], i) => {
-      if (!err && exists === 0) missing.add(jobIds[i]!);
+    jobIds.forEach((id, i) => {
+      const [exists, completed, failed] = results.slice(3 * i, 3 * i + 3);
+      // A reply that errored proves nothing: leave that job alone this round.
+      if (!exists || !completed || !failed || exists[0] || completed[0] || failed[0]) return;
+      if (exists[1] === 0 || completed[1] !== null || failed[1] !== null) missing.add(id);
     });
     return missing;
+  }
+
+  /**
+   * Removes these jobs (the completed or failed ones `missingJobIds` named) so their ids can be
+   * added again; an id with no job is skipped. BullMQ refuses to remove a job a worker holds.
+   */
+  async removeJobs(jobIds: Iterable<string>): Promise<void> {
+    await Promise.all([...jobIds].map((id) => this.queue.remove(id)));
   }
 
   async close(): Promise<void> {

@@ -2,6 +2,7 @@ import { hostname } from "node:os";
 import type { LoadedDag } from "../dags/dagFolder";
 import type { SerializedTask } from "../model/graph";
 import type { TaskSpec } from "../sdk/defineDag";
+import { describeError, isInfrastructureError } from "../infra/serviceErrors";
 import type { Logger } from "../obs/logger";
 import type { RunnelMetrics } from "../obs/metrics";
 import { retryAfterDelay, runnelErrorCode, TaskTimeoutError } from "../sdk/errors";
@@ -47,6 +48,8 @@ export interface TryRunnerDeps {
   isolation?: Pick<ChildTaskRequest, "databaseUrl" | "warehouseUrl" | "warehouseSchema">;
   /** Most bytes of log one try stores (RUNNEL_MAX_LOG_BYTES_PER_TRY; AttemptLog's default when absent). */
   maxLogBytesPerTry?: number;
+  /** Waits between attempts to write a try's outcome while Postgres is unreachable: first and longest (doubling). Default 200 ms and 5 s. */
+  outcomeRetryMs?: { first: number; max: number };
 }
 
 /** How one try ended, for callers that print it. */
@@ -67,6 +70,8 @@ export class TryRunner {
   readonly workerName: string;
   private readonly active = new Map<string, { id: number; tryNumber: number; log: AttemptLog }>();
   private timer: NodeJS.Timeout | undefined;
+  /** Set by stopBackground: outcome writes still waiting for Postgres give up (the reconciler settles those tries). */
+  private stopped = false;
 
   /** Claims and completions arriving together share one round trip (see MicroBatcher). */
   private readonly claims: MicroBatcher<ClaimRequest, ClaimedTry | ClaimRefusal>;
@@ -78,7 +83,9 @@ export class TryRunner {
     this.claims = new MicroBatcher((requests) => claimTries(deps.db, requests, this.workerName));
     this.finishes = new MicroBatcher(async (outcomes) => {
       const batch = await finishTries(deps.db, outcomes, (d) => deps.dispatch.queueReady(d));
-      await deps.dispatch.dispatch(batch);
+      // Committed: a failed push must not make the caller write the outcome again. What it would
+      // have pushed is queued (or scheduled) in Postgres, where the reconciler and admission find it.
+      await deps.dispatch.dispatch(batch).catch((err: unknown) => deps.log.warn({ err: describeError(err) }, "could not push the work a finish readied; the reconciler will"));
       return batch.results;
     });
   }
@@ -101,7 +108,29 @@ export class TryRunner {
   }
 
   stopBackground(): void {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+  }
+
+  /**
+   * Writes a try's outcome, again and again while Postgres (or Redis) is unreachable, until it
+   * answers: a try that ran must not lose its result to a database restart. Every outcome write
+   * is fenced on the try (state and try number), so a write that did commit before its
+   * connection dropped makes the next attempt lose the fence (reported as stale) instead of
+   * recording the result twice. The heartbeat keeps the try alive meanwhile; if the process
+   * stops first, the try stays running and the reconciler settles it as lost, as after a crash.
+   */
+  private async untilWritten<T>(claim: ClaimedTry, what: string, write: () => Promise<T>): Promise<T> {
+    const wait = this.deps.outcomeRetryMs ?? { first: 200, max: 5000 };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await write();
+      } catch (err) {
+        if (this.stopped || !isInfrastructureError(err)) throw err;
+        if (attempt === 1) this.deps.log.warn({ traceId: claim.runId, taskId: claim.taskId, try: claim.tryNumber, err: describeError(err) }, `cannot record the ${what} yet; retrying until the database answers`);
+        await new Promise((r) => setTimeout(r, Math.min(wait.max, wait.first * 2 ** Math.min(attempt - 1, 20))));
+      }
+    }
   }
 
   private async flushLogs(): Promise<void> {
@@ -226,7 +255,7 @@ export class TryRunner {
     } catch (err) {
       throw new TaskFailure(`task output is not JSON: ${(err as Error).message}`, "OUTPUT_NOT_JSON");
     }
-    const result = await this.finishes.submit({
+    const outcome: TryOutcome = {
       id: claim.id,
       dagRunId: claim.dagRunId,
       taskId: claim.taskId,
@@ -235,7 +264,8 @@ export class TryRunner {
       attemptState: AttemptState.success,
       output: stored,
       logLines: log.drain(),
-    });
+    };
+    const result = await this.untilWritten(claim, "success", () => this.finishes.submit(outcome));
     if (!result.won) return this.lostRace(claim, log);
     if (result.runState) this.deps.metrics?.runFinished.inc({ dag_id: claim.dagId, state: result.runState });
     return { state: TaskState.success, claim, lines: log.all };
@@ -243,13 +273,8 @@ export class TryRunner {
 
   /** A reschedule-mode poke said "not yet": release the slot, come back at the next poke. */
   private async reschedule(claim: ClaimedTry, log: AttemptLog, poke: PokeRescheduled): Promise<TryReport> {
-    const pokes = await rescheduleTry(this.deps.db, {
-      id: claim.id,
-      tryNumber: claim.tryNumber,
-      nextPokeAt: poke.nextPokeAt,
-      firstPokeAt: poke.firstPokeAt,
-      logLines: log.drain(),
-    });
+    const request = { id: claim.id, tryNumber: claim.tryNumber, nextPokeAt: poke.nextPokeAt, firstPokeAt: poke.firstPokeAt, logLines: log.drain() };
+    const pokes = await this.untilWritten(claim, "reschedule", () => rescheduleTry(this.deps.db, request));
     if (pokes === null) return this.lostRace(claim, log);
     const delayMs = Math.max(0, poke.nextPokeAt.getTime() - Date.now());
     await this.deps.dispatch.dispatch({
@@ -268,7 +293,7 @@ export class TryRunner {
     const message = err instanceof Error ? err.message : String(err);
     if (code === "SKIP") {
       log.info(`skipped: ${message}`);
-      const result = await this.finishes.submit({
+      const outcome: TryOutcome = {
         id: claim.id,
         dagRunId: claim.dagRunId,
         taskId: claim.taskId,
@@ -276,18 +301,16 @@ export class TryRunner {
         state: TaskState.skipped,
         attemptState: AttemptState.skipped,
         logLines: log.drain(),
-      });
+      };
+      const result = await this.untilWritten(claim, "skip", () => this.finishes.submit(outcome));
       if (!result.won) return this.lostRace(claim, log);
       return { state: TaskState.skipped, claim, lines: log.all };
     }
     log.error(err instanceof Error && err.stack && !(err instanceof TaskFailure) ? err.stack : message);
     const final = code === "NON_RETRYABLE" || err instanceof TaskFailure;
     const task = this.findTask(undefined, claim);
-    const state = await settleFailure(
-      this.settleDeps(plog),
-      { ...claim, error: message, errorCode: code, attemptState: AttemptState.failed, final, retryAfterMs: retryAfterDelay(err), logLines: log.drain() },
-      retryPolicyOf(task),
-    );
+    const failed = { ...claim, error: message, errorCode: code, attemptState: AttemptState.failed, final, retryAfterMs: retryAfterDelay(err), logLines: log.drain() };
+    const state = await this.untilWritten(claim, "failure", () => settleFailure(this.settleDeps(plog), failed, retryPolicyOf(task)));
     if (state === null) return this.lostRace(claim, log);
     return { state, claim, error: message, lines: log.all };
   }

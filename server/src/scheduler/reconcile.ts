@@ -5,8 +5,8 @@ import { withConn } from "../store/pgConn";
 import { finalizeRunIfDone, runningRunsWithNothingOpen } from "../store/runs";
 
 export interface ReconcileDeps extends SettleDeps {
-  /** BullMQ itself: which jobs it still holds. Re-enqueues go through `dispatch` like all other work. */
-  dispatcher: Pick<BullDispatcher, "missingJobIds">;
+  /** BullMQ itself: which jobs it will still deliver, and removing dead ones. Re-enqueues go through `dispatch` like all other work. */
+  dispatcher: Pick<BullDispatcher, "missingJobIds" | "removeJobs">;
   dags: { get(dagId: string): LoadedDag | undefined };
   /** A running try without a heartbeat for this long is a zombie. */
   zombieTimeoutMs: number;
@@ -34,8 +34,10 @@ interface DispatchedRow {
 
 /**
  * Repairs the gap between Postgres (the truth) and Redis (a dispatch cache): re-enqueues
- * queued and due up_for_retry tries whose BullMQ job is gone (Redis flushed or restarted, a
- * crash between commit and enqueue), settles zombies (running, no heartbeat) as lost tries,
+ * queued and due up_for_retry / up_for_reschedule tries that BullMQ will not deliver (no job:
+ * Redis flushed or restarted, a crash between commit and enqueue; or a job that already
+ * completed or failed, e.g. a claim that met a database outage on older workers), settles
+ * zombies (running, no heartbeat) as lost tries,
  * and ends runs whose last task finished without ending the run.
  */
 export async function reconcile(deps: ReconcileDeps, batch = 2000): Promise<ReconcileResult> {
@@ -51,6 +53,9 @@ export async function reconcile(deps: ReconcileDeps, batch = 2000): Promise<Reco
   // A rescheduled sensor waits for its next poke's job (ti:<id>:<try>p<n>), not the try's first.
   const missing = await deps.dispatcher.missingJobIds(rows.map((r) => jobIdForRow(r)));
   const lost = rows.filter((r) => missing.has(jobIdForRow(r)));
+  // A completed or failed job under the id would make the re-add a no-op: remove it first. Safe
+  // even for a job that completed a moment ago: the claim refuses a try Postgres says is finished.
+  await deps.dispatcher.removeJobs(missing);
   await deps.dispatch.dispatch({
     queued: lost.map((r) => ({ id: r.id, tryNumber: r.try_number, dagId: r.dag_id, queuePriority: r.queue_priority, priorityWeight: r.priority_weight, poke: pokeOfRow(r) })),
   });

@@ -1,6 +1,7 @@
+import { Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { jobIdFor } from "../../src/executor/dispatcher";
+import { jobIdFor, TASK_QUEUE } from "../../src/executor/dispatcher";
 import { silentLogger } from "../../src/obs/logger";
 import { Runtime } from "../../src/runtime/runtime";
 import { reconcile } from "../../src/scheduler/reconcile";
@@ -68,6 +69,45 @@ describe("the reconciler", () => {
     expect(result.reenqueued).toBe(rows.length - 1);
     const missing = await rt.dispatcher.missingJobIds(rows.map((r) => jobIdFor(r.id, 1)));
     expect(missing.size).toBe(0);
+    expect((await reconcile(deps())).reenqueued).toBe(0);
+  });
+
+  it("re-enqueues a queued try whose BullMQ job failed or completed (a dead job is not a present one)", async () => {
+    const runId = await trigger(rt, "limited");
+    await rt.db("dag_runs").where({ id: runId }).update({ state: "running" });
+    const rows = (await rt.db("task_instances").where({ dag_run_id: runId }).orderBy("id").update({ state: "queued", try_number: 1, queued_at: rt.db.raw("now() - interval '1 minute'") }).returning(["id"])) as { id: number }[];
+    const [failedId, completedId, waitingId] = rows.map((r) => r.id);
+    await rt.dispatcher.enqueue(rows.map((r) => ({ id: r.id, tryNumber: 1, dagId: "limited", queuePriority: 0, priorityWeight: 1 })));
+    // A worker takes two of the jobs by hand: one fails in BullMQ (as a claim that met ECONNREFUSED did), one completes.
+    const connection = new Redis(env.config.redisUrl, { maxRetriesPerRequest: null });
+    const worker = new Worker(TASK_QUEUE, null, { connection, prefix: env.config.queuePrefix, autorun: false });
+    try {
+      const finishById = new Map<string, (job: NonNullable<Awaited<ReturnType<typeof worker.getNextJob>>>) => Promise<unknown>>([
+        [jobIdFor(failedId!, 1), (job) => job.moveToFailed(new Error("connect ECONNREFUSED 127.0.0.1:5432"), "tok", false)],
+        [jobIdFor(completedId!, 1), (job) => job.moveToCompleted("stale", "tok", false)],
+      ]);
+      while (finishById.size) {
+        const job = await worker.getNextJob("tok");
+        if (!job) throw new Error("the queue ran dry before both jobs were taken");
+        const finish = finishById.get(job.id!);
+        if (finish) {
+          await finish(job);
+          finishById.delete(job.id!);
+        } else await job.moveToDelayed(Date.now() + 60_000, "tok");
+      }
+    } finally {
+      await worker.close();
+      connection.disconnect();
+    }
+    const queue = rt.dispatcher.queue;
+    expect(await queue.getJobState(jobIdFor(failedId!, 1))).toBe("failed");
+    expect(await queue.getJobState(jobIdFor(completedId!, 1))).toBe("completed");
+    const result = await reconcile(deps());
+    expect(result.reenqueued).toBe(2);
+    expect(await queue.getJobState(jobIdFor(failedId!, 1))).toBe("waiting");
+    expect(await queue.getJobState(jobIdFor(completedId!, 1))).toBe("waiting");
+    // Live jobs (waiting, delayed) are left alone.
+    expect(await queue.getJobState(jobIdFor(waitingId!, 1))).not.toBe("failed");
     expect((await reconcile(deps())).reenqueued).toBe(0);
   });
 });
