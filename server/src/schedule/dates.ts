@@ -14,7 +14,8 @@ const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(
  * - with "Z" or an offset ("2024-03-01T06:30:00+02:00"): that instant, whatever `timezone`.
  *
  * A local time the spring DST change skips moves forward by the gap (02:30 -> 03:30); one
- * the autumn change repeats means its first occurrence, the same rule fixed-time crons follow.
+ * the autumn change repeats means its second occurrence (after the change, as pendulum reads
+ * it with `fold=1` in Airflow), the same rule fixed-time crons follow.
  * `what` (e.g. "startDate") prefixes the error message.
  * @throws ScheduleError for an unknown timezone or text that is not such a date.
  */

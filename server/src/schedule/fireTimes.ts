@@ -1,4 +1,5 @@
 import { CronExpressionParser, type CronExpression } from "cron-parser";
+import { withCroniterDayFields } from "./cronDayFields";
 import { instantsForWallTime, type WallTimePolicy } from "./wallClock";
 import { DAY_MS, MINUTE_MS, type ZoneOffsets } from "./zoneOffsets";
 
@@ -15,6 +16,9 @@ import { DAY_MS, MINUTE_MS, type ZoneOffsets } from "./zoneOffsets";
  * different sets, and its next() skips or adds a fire time depending on where it starts
  * (e.g. `30 2 * * *` in Europe/Berlin starting inside the repeated hour), which would let
  * a backfill create a logical date the scheduler never would.
+ *
+ * Day fields are read as croniter reads them (see `withCroniterDayFields`), so the schedule
+ * fires on the days Airflow's would.
  */
 
 // A wall time maps to an instant at most one offset away, so only a few candidates are read
@@ -31,10 +35,13 @@ export class FireTimes {
     readonly cron: string,
     private readonly zone: ZoneOffsets,
   ) {
-    this.naive = CronExpressionParser.parse(cron, { tz: "UTC", currentDate: new Date(0) });
+    const options = { tz: "UTC", currentDate: new Date(0) };
+    const asWritten = CronExpressionParser.parse(cron, options);
+    const asCroniter = withCroniterDayFields(cron, asWritten);
+    this.naive = asCroniter === cron ? asWritten : CronExpressionParser.parse(asCroniter, options);
     // An hour field of `*` marks a "runs all day" schedule, which must fire at a steady
     // real-time pace through DST changes; any other keeps its wall-clock time.
-    this.policy = this.naive.fields.hour.values.length === 24 ? "every" : "first";
+    this.policy = this.naive.fields.hour.values.length === 24 ? "every" : "once";
   }
 
   /** The first fire time strictly after instant `t` (ms). */

@@ -6,8 +6,9 @@
  * `start`, and it is due once `end <= now` (`@daily` for 2024-01-01 runs just after
  * 2024-01-02 00:00). Cron fields are read in the DAG's timezone; across DST changes a
  * fixed-time cron runs once a day (a skipped time moves forward by the gap, a repeated time
- * runs at its first occurrence) and an hour-wildcard cron keeps its real-time pace. See
- * `wallClock.ts` and `fireTimes.ts` for why.
+ * runs at its second occurrence, as in Airflow) and an hour-wildcard cron keeps its real-time
+ * pace. Day fields that cover every day are `*`, as croniter reads them. See `wallClock.ts`,
+ * `cronDayFields.ts` and `fireTimes.ts` for why.
  */
 export type { CompiledSchedule, DataInterval, ScheduleSpec } from "./types";
 export { ScheduleError, isScheduleError } from "./errors";

@@ -21,11 +21,12 @@ describe("parseDateInZone", () => {
     ["2024-03-01T06:30:00+02:00", "America/New_York", "2024-03-01T04:30:00.000Z"],
     ["2024-03-01T06:30:00-0530", "UTC", "2024-03-01T12:00:00.000Z"],
     ["2024-03-01T06:30+09", "UTC", "2024-02-29T21:30:00.000Z"],
-    // DST: a skipped local time moves forward by the gap, a repeated one is its first occurrence
+    // DST: a skipped local time moves forward by the gap, a repeated one is its second
+    // occurrence (Airflow: pendulum with fold=1)
     ["2024-03-10T02:30", "America/New_York", "2024-03-10T07:30:00.000Z"],
-    ["2024-11-03T01:30", "America/New_York", "2024-11-03T05:30:00.000Z"],
+    ["2024-11-03T01:30", "America/New_York", "2024-11-03T06:30:00.000Z"],
     ["2024-03-31T02:30", "Europe/Berlin", "2024-03-31T01:30:00.000Z"],
-    ["2024-10-27T02:30", "Europe/Berlin", "2024-10-27T00:30:00.000Z"],
+    ["2024-10-27T02:30", "Europe/Berlin", "2024-10-27T01:30:00.000Z"],
     // midnight itself skipped (Havana springs forward at 00:00)
     ["2024-03-10", "America/Havana", "2024-03-10T05:00:00.000Z"],
   ])("%s in %s is %s", (text, zone, iso) => {
