@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { loadConfig } from "../config/config";
+import { discoverRunningServices } from "../infra/serviceDiscovery";
 import { migrateLatest, createDb } from "../store/db";
 import { backfillCommand } from "./backfillCommands";
 import { dlqCommand } from "./dlqCommands";
@@ -21,6 +22,14 @@ const portOption = () => new Option("--port <port>", "port to listen on").defaul
 /** The `runnel` command line. */
 export function buildCli(): Command {
   const program = new Command("runnel").description("Runnel: TypeScript DAGs, Postgres-backed scheduling, BullMQ workers").showHelpAfterError();
+  // Every command but `start` reaches the private servers of a `runnel start` running in this folder
+  // when DATABASE_URL/REDIS_URL are unset and nothing answers at the defaults (.runnel/start.json).
+  program.hook("preAction", async (_program, action) => {
+    if (action.name() === "start" && action.parent === program) return;
+    const found = await discoverRunningServices(process.env, process.cwd());
+    Object.assign(process.env, found.env);
+    for (const note of found.notes) console.error(`runnel: ${note}`);
+  });
 
   program
     .command("start")
@@ -121,7 +130,7 @@ export function buildCli(): Command {
     .description(
       "run one task once in this process and record nothing in Runnel's history (no run, dead letter, dataset event or read; the task's own warehouse writes happen); prints its log, state and output",
     )
-    .option("--logical-date <date>", "logical date (default: that of a manual run now)")
+    .option("--logical-date <date>", "logical date (default: that of the schedule's latest complete interval)")
     .option("--upstream <json>", 'upstream outputs as {"<upstream task id>": <its output>, ...} (default: from the latest successful run of the logical date)')
     .option("--conf <json>", "run params as a JSON object (validated against the DAG's params schema)")
     .action(async (dagId: string, taskId: string, o: TaskTestOptions) => {

@@ -2,9 +2,12 @@ import type { Server } from "node:http";
 import { loadConfig, type RunnelConfig } from "../config/config";
 import { createApp } from "../api/app";
 import { ensureAdminUser } from "../api/auth/bootstrapAdmin";
-import { ensureLocalServices } from "../infra/localServices";
+import { claimFolder, FolderInUseError, type FolderClaim } from "../infra/folderOwner";
+import { ensureLocalServices, type LocalServices } from "../infra/localServices";
 import { Runtime } from "../runtime/runtime";
 import { startScheduler, startWorker } from "../runtime/services";
+import { CliError } from "./dagCommands";
+import { DEFAULT_SHUTDOWN_GRACE_MS, exitOnSignals } from "./shutdown";
 
 export interface ServeOptions {
   host: string;
@@ -22,34 +25,61 @@ async function listen(rt: Runtime, host: string, port: number): Promise<Server> 
   });
 }
 
-/** Closes the runtime on SIGINT/SIGTERM, then exits. */
-function closeOnSignals(rt: Runtime, extra?: () => Promise<void>): void {
-  let closing = false;
-  const shutdown = (signal: string) => {
-    if (closing) return;
-    closing = true;
-    rt.log.info({ signal }, "shutting down");
-    void rt
-      .close()
-      .then(() => extra?.())
-      .finally(() => process.exit(0));
-  };
-  process.on("SIGINT", () => shutdown("SIGINT"));
-  process.on("SIGTERM", () => shutdown("SIGTERM"));
+/** Ends the process on SIGINT/SIGTERM within the grace period, stopping the servers it started (see {@link exitOnSignals}). */
+function closeOnSignals(rt: Runtime, stopOwned?: () => Promise<void>): void {
+  exitOnSignals({ close: () => rt.close(), stopOwned, graceMs: DEFAULT_SHUTDOWN_GRACE_MS, log: rt.log });
 }
 
-/** `runnel start`: everything in one process, with private Postgres/Redis when none is configured or running. */
+/** Claims the folder when this `start` may run its private servers there (DATABASE_URL or REDIS_URL unset). */
+function claimWorkDir(config: RunnelConfig, opts: ServeOptions): FolderClaim | undefined {
+  if (!config.databaseUrlIsDefault && !config.redisUrlIsDefault) return undefined;
+  try {
+    return claimFolder(process.cwd(), { host: opts.host, port: opts.port });
+  } catch (err) {
+    if (err instanceof FolderInUseError) throw new CliError(err.message);
+    throw err;
+  }
+}
+
+/**
+ * `runnel start`: everything in one process, with private Postgres/Redis when none is configured or running.
+ * A second `start` in a folder whose private servers a live one owns is refused (.runnel/start.json).
+ */
 export async function runStart(opts: ServeOptions): Promise<void> {
   const base = loadConfig();
-  const services = await ensureLocalServices(base, (msg) => console.log(msg));
-  const config: RunnelConfig = { ...base, databaseUrl: services.databaseUrl, redisUrl: services.redisUrl, warehouseUrl: base.warehouseUrl === base.databaseUrl ? services.databaseUrl : base.warehouseUrl };
-  const rt = await Runtime.open(config, { component: "start", migrate: true, syncDags: true, watchDags: true, warehouse: true });
-  startScheduler(rt);
-  startWorker(rt, { concurrency: opts.concurrency });
-  await listen(rt, opts.host, opts.port);
-  closeOnSignals(rt, () => services.stop());
-  const dags = rt.registry.list().map((d) => d.serialized.dagId);
-  console.log(`Runnel is running: http://${opts.host}:${opts.port}  (DAGs: ${dags.join(", ") || "none"}; import errors: ${rt.registry.importErrors().length})`);
+  const claim = claimWorkDir(base, opts);
+  let services: LocalServices | undefined;
+  // Until the signal handlers are in place, a failure or a signal must still stop what was started.
+  const abandon = async (): Promise<void> => {
+    await services?.stop().catch(() => undefined);
+    claim?.release();
+  };
+  const early = (): void => void abandon().finally(() => process.exit(1));
+  process.once("SIGINT", early);
+  process.once("SIGTERM", early);
+  try {
+    services = await ensureLocalServices(base, (msg) => console.log(msg));
+    const owned = services;
+    const config: RunnelConfig = { ...base, databaseUrl: owned.databaseUrl, redisUrl: owned.redisUrl, warehouseUrl: base.warehouseUrl === base.databaseUrl ? owned.databaseUrl : base.warehouseUrl };
+    const rt = await Runtime.open(config, { component: "start", migrate: true, syncDags: true, watchDags: true, warehouse: true });
+    process.removeListener("SIGINT", early);
+    process.removeListener("SIGTERM", early);
+    closeOnSignals(rt, async () => {
+      await owned.stop();
+      claim?.release();
+    });
+    startScheduler(rt);
+    startWorker(rt, { concurrency: opts.concurrency });
+    await listen(rt, opts.host, opts.port);
+    claim?.publish({ databaseUrl: owned.databaseUrl, redisUrl: owned.redisUrl });
+    const dags = rt.registry.list().map((d) => d.serialized.dagId);
+    console.log(`Runnel is running: http://${opts.host}:${opts.port}  (DAGs: ${dags.join(", ") || "none"}; import errors: ${rt.registry.importErrors().length})`);
+  } catch (err) {
+    process.removeListener("SIGINT", early);
+    process.removeListener("SIGTERM", early);
+    await abandon();
+    throw err;
+  }
 }
 
 /** `runnel scheduler`. */

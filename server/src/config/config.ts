@@ -22,6 +22,10 @@ const positiveInt = z.coerce.number().int().positive();
 export const EnvSchema = z.object({
   DATABASE_URL: postgresUrl.optional(),
   REDIS_URL: redisUrl.optional(),
+  /** Where Runnel looks first when DATABASE_URL is unset (default postgres://postgres@127.0.0.1:5432/runnel). */
+  RUNNEL_DEFAULT_DATABASE_URL: postgresUrl.optional(),
+  /** Where Runnel looks first when REDIS_URL is unset (default redis://127.0.0.1:6379). */
+  RUNNEL_DEFAULT_REDIS_URL: redisUrl.optional(),
   RUNNEL_DAGS_FOLDER: z.string().min(1).default("./dags"),
   /** Postgres that partition overwrites write to; default: DATABASE_URL. */
   RUNNEL_WAREHOUSE_URL: postgresUrl.optional(),
@@ -114,11 +118,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
   }
   const e = parsed.data;
-  const databaseUrl = e.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+  const databaseUrl = e.DATABASE_URL ?? e.RUNNEL_DEFAULT_DATABASE_URL ?? DEFAULT_DATABASE_URL;
   return {
     databaseUrl,
     databaseUrlIsDefault: e.DATABASE_URL === undefined,
-    redisUrl: e.REDIS_URL ?? DEFAULT_REDIS_URL,
+    redisUrl: e.REDIS_URL ?? e.RUNNEL_DEFAULT_REDIS_URL ?? DEFAULT_REDIS_URL,
     redisUrlIsDefault: e.REDIS_URL === undefined,
     dagsFolder: resolve(e.RUNNEL_DAGS_FOLDER),
     warehouseUrl: e.RUNNEL_WAREHOUSE_URL ?? databaseUrl,

@@ -13,7 +13,7 @@ export interface PrivatePostgres {
   port: number;
   /** Connection URL for `database` on this server (user postgres, with its password). */
   urlFor(database: string): string;
-  /** Fast shutdown (SIGINT); waits for the server to exit. Idempotent. */
+  /** Fast shutdown (SIGINT), then SIGQUIT and SIGKILL if it lingers; resolves once the server is gone (within ~15 s). Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -123,6 +123,28 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
+/**
+ * Stops the postmaster `pid` whatever state it is in: fast shutdown (SIGINT, and SIGCONT in case it
+ * was stopped), then immediate shutdown (SIGQUIT), then SIGKILL. Resolves once it is gone.
+ */
+async function stopPostmaster(pid: number): Promise<void> {
+  const steps: [NodeJS.Signals, number][] = [
+    ["SIGINT", 10_000],
+    ["SIGQUIT", 3_000],
+    ["SIGKILL", 2_000],
+  ];
+  for (const [signal, waitMs] of steps) {
+    if (!isProcessAlive(pid)) return;
+    try {
+      process.kill(pid, signal);
+      if (signal === "SIGINT") process.kill(pid, "SIGCONT");
+    } catch {
+      return; // Already gone.
+    }
+    if (await waitForProcessExit(pid, waitMs)) return;
+  }
+}
+
 function killOnExit(pid: () => number | undefined): () => void {
   const handler = (): void => {
     const p = pid();
@@ -164,8 +186,7 @@ export async function startPrivatePostgres(options: PrivatePostgresOptions): Pro
         if (stopped) return;
         stopped = true;
         removeExitHook();
-        if (isProcessAlive(leftover.pid)) process.kill(leftover.pid, "SIGINT");
-        await waitForProcessExit(leftover.pid, 30_000);
+        await stopPostmaster(leftover.pid);
       },
     };
   }
@@ -216,7 +237,9 @@ export async function startPrivatePostgres(options: PrivatePostgresOptions): Pro
       if (stopped) return;
       stopped = true;
       removeExitHook();
-      await server.stop();
+      // Not server.stop(): it waits for an exit event that never comes when the server already died.
+      if (pid !== undefined) await stopPostmaster(pid);
+      else await Promise.race([server.stop(), new Promise((r) => setTimeout(r, 15_000))]);
     },
   };
 }

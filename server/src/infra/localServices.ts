@@ -27,8 +27,9 @@ export interface LocalServicesOptions {
 
 const DOCKER_HINT = "docker compose up -d postgres redis";
 
-async function probePostgres(url: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+/** Connects to `url` and runs SELECT 1; rejects with the driver's error (e.g. code ECONNREFUSED). */
+export async function probePostgres(url: string, timeoutMs = 5000): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
   client.on("error", () => undefined);
   try {
     await client.connect();

@@ -133,7 +133,10 @@ export async function startPrivateRedis(options: PrivateRedisOptions): Promise<P
         if (stopped) return;
         stopped = true;
         if (isProcessAlive(leftover.pid)) process.kill(leftover.pid, "SIGTERM");
-        await waitForProcessExit(leftover.pid, 10_000);
+        if (!(await waitForProcessExit(leftover.pid, 10_000)) && isProcessAlive(leftover.pid)) {
+          process.kill(leftover.pid, "SIGKILL");
+          await waitForProcessExit(leftover.pid, 5_000);
+        }
       },
     };
   }
