@@ -94,7 +94,7 @@ function operation(e: Endpoint): Record<string, unknown> {
     security: e.role === "public" ? [] : [{ session: [] }, { bearer: [] }],
     parameters: [...pathParams, ...queryParameters(e.query)],
     ...(e.body ? { requestBody: { required: true, content: { "application/json": { schema: json(e.body, "input") } } } } : {}),
-    responses: { ...ok, "400": errorResponse("invalid request"), "401": errorResponse("not authenticated"), "403": errorResponse("role too low"), "404": errorResponse("not found") },
+    responses: { ...ok, "400": errorResponse("invalid request"), "401": errorResponse("not authenticated"), "403": errorResponse("role too low"), "404": errorResponse("not found"), ...(e.body ? { "415": errorResponse("the body is not application/json") } : {}) },
   };
 }
 

@@ -86,6 +86,14 @@ describe("a mutation whose body is not JSON", () => {
     expect(login.status).toBe(415);
   });
 
+  it("is in the OpenAPI document of every endpoint that takes a body", async () => {
+    const doc = (await (await s.call("viewer", "/api/openapi.json")).json()) as { paths: Record<string, Record<string, { requestBody?: unknown; responses: Record<string, unknown> }>> };
+    const withBody = Object.values(doc.paths).flatMap((ops) => Object.values(ops)).filter((op) => op.requestBody);
+    expect(withBody.length).toBeGreaterThan(10);
+    for (const op of withBody) expect(op.responses["415"]).toBeDefined();
+    expect(doc.paths["/api/dags/{dagId}/trigger"]?.post?.responses["415"]).toBeDefined();
+  });
+
   it("accepts JSON with a charset, and a bodyless action", async () => {
     const res = await fetch(`${s.base}/api/dags/flaky/trigger`, {
       method: "POST",
