@@ -8,10 +8,11 @@ import { unrecordedTaskHistory } from "../executor/taskHistory";
 import { createWarehouse } from "../executor/warehouse";
 import type { SerializedTask } from "../model/graph";
 import { RunType, TaskState } from "../model/states";
-import { inferManualInterval, intervalForLogicalDate, parseDateInZone, type DataInterval } from "../schedule/index";
+import { dueIntervals, inferManualInterval, intervalForLogicalDate, parseDateInZone, type CompiledSchedule, type DataInterval } from "../schedule/index";
 import { runnelErrorCode, TaskTimeoutError } from "../sdk/errors";
 import type { TaskSpec } from "../sdk/defineDag";
 import type { TaskContext } from "../sdk/types";
+import { dagIdOwners } from "../store/dags";
 import type { Db } from "../store/db";
 import { latestSuccessfulRunOutputs } from "../store/runOutputs";
 import type { LogLine } from "../store/taskLogs";
@@ -20,7 +21,7 @@ import { CliError, openMigratedDb } from "./dagCommands";
 
 /** What `runnel tasks test` was given. */
 export interface TaskTestOptions {
-  /** `--logical-date` (default: the logical date a manual run would get now). */
+  /** `--logical-date` (default: that of the schedule's latest complete interval). */
   logicalDate?: string;
   /** `--upstream`: a JSON object of upstream task id -> its output; wins over a stored run's. */
   upstream?: string;
@@ -48,19 +49,18 @@ export interface TaskTestResult {
 export async function testTask(config: RunnelConfig, dagId: string, taskId: string, opts: TaskTestOptions, out: (line: string) => void): Promise<TaskTestResult> {
   const upstreamGiven = opts.upstream === undefined ? {} : parseJsonObject(opts.upstream, "--upstream");
   const conf = opts.conf === undefined ? {} : parseJsonObject(opts.conf, "--conf");
-  const loaded = await loadDag(config.dagsFolder, dagId);
-  const spec = loaded.dag.tasks.get(taskId);
-  const task = loaded.serialized.tasks.find((t) => t.id === taskId);
-  if (!spec || !task) throw new CliError(`DAG ${dagId} has no task "${taskId}" (tasks: ${loaded.serialized.tasks.map((t) => t.id).join(", ")})`);
-  const params = paramsOf(loaded, conf);
-  const { logicalDate, interval } = datesOf(loaded, opts.logicalDate);
-  for (const id of Object.keys(upstreamGiven)) {
-    if (!task.upstream.includes(id)) throw new CliError(`--upstream names "${id}", which is not an upstream task of ${taskId} (upstream: ${task.upstream.join(", ") || "none"})`);
-  }
-
   const db = await openMigratedDb(config, "runnel-tasks-test");
   const warehouse = createWarehouse(config.warehouseUrl, config.warehouseSchema);
   try {
+    const loaded = await loadDag(config.dagsFolder, dagId, await dagIdOwners(db));
+    const spec = loaded.dag.tasks.get(taskId);
+    const task = loaded.serialized.tasks.find((t) => t.id === taskId);
+    if (!spec || !task) throw new CliError(`DAG ${dagId} has no task "${taskId}" (tasks: ${loaded.serialized.tasks.map((t) => t.id).join(", ")})`);
+    const params = paramsOf(loaded, conf);
+    const { logicalDate, interval } = datesOf(loaded, opts.logicalDate);
+    for (const id of Object.keys(upstreamGiven)) {
+      if (!task.upstream.includes(id)) throw new CliError(`--upstream names "${id}", which is not an upstream task of ${taskId} (upstream: ${task.upstream.join(", ") || "none"})`);
+    }
     const upstreamOutputs = await upstreamOf(db, loaded, task, logicalDate, upstreamGiven, out);
     await warehouse.ensureSchema();
     const log = new AttemptLog((line) => out(formatLine(taskId, line)));
@@ -77,8 +77,9 @@ export async function testTask(config: RunnelConfig, dagId: string, taskId: stri
   }
 }
 
-async function loadDag(folder: string, dagId: string): Promise<LoadedDag> {
-  const snapshot = await loadDagFolder(folder);
+/** The DAG as the scheduler sees it: a reused id stays with the file that owns it (`dags.fileloc`). */
+async function loadDag(folder: string, dagId: string, owners: ReadonlyMap<string, string>): Promise<LoadedDag> {
+  const snapshot = await loadDagFolder(folder, {}, owners);
   const loaded = snapshot.dags.get(dagId);
   if (loaded) return loaded;
   const errors = snapshot.errors.map((e) => `\n  ${e.fileloc}: ${e.message}`).join("");
@@ -105,10 +106,14 @@ function paramsOf(loaded: LoadedDag, conf: Record<string, unknown>): unknown {
   }
 }
 
-/** The logical date and data interval: those of a scheduled run at `--logical-date`, or of a manual run now. */
+/**
+ * The logical date and data interval: those of a scheduled run at `--logical-date` (a manual
+ * run's when it is not a fire time); by default the schedule's latest complete interval (the one
+ * the scheduler has run or is about to), or a manual run's now for a DAG without a cron.
+ */
 function datesOf(loaded: LoadedDag, text: string | undefined): { logicalDate: Date; interval: DataInterval } {
   if (text === undefined) {
-    const interval = inferManualInterval(loaded.schedule, new Date());
+    const interval = latestCompleteInterval(loaded.schedule, new Date()) ?? inferManualInterval(loaded.schedule, new Date());
     return { logicalDate: interval.start, interval };
   }
   let logicalDate: Date;
@@ -118,6 +123,13 @@ function datesOf(loaded: LoadedDag, text: string | undefined): { logicalDate: Da
     throw new CliError((err as Error).message);
   }
   return { logicalDate, interval: intervalForLogicalDate(loaded.schedule, logicalDate) ?? inferManualInterval(loaded.schedule, logicalDate) };
+}
+
+/** The latest interval that ended by `now`, within the DAG's start and end dates (null: none, or not a cron). */
+function latestCompleteInterval(schedule: CompiledSchedule, now: Date): DataInterval | null {
+  // With catchup off, the intervals due are exactly the latest complete one.
+  const latestOnly: CompiledSchedule = { ...schedule, spec: { ...schedule.spec, catchup: false } };
+  return dueIntervals(latestOnly, { lastLogicalDate: null, now, limit: 1 })[0] ?? null;
 }
 
 /** Each direct upstream's output: given with --upstream, else from the latest successful run of the date. */

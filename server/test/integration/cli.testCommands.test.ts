@@ -65,6 +65,11 @@ describe("runnel tasks test", () => {
     expect(r.stdout).toContain("scale: success");
     expect(r.stdout).toContain('output: {"value":3,"sourceRows":1,"valid":1}');
     expect(await scaledValue("2024-03-01")).toBe(3);
+    // Without --logical-date: the schedule's latest complete interval (its end date clips it to 2024-03-01).
+    const latest = await runnel("tasks", "test", "tc_pipeline", "scale");
+    expect(latest.code).toBe(0);
+    expect(latest.stdout).toContain("testing tc_pipeline.scale for logical date 2024-03-01T00:00:00.000Z (partition 2024-03-01)");
+    expect(latest.stdout).toContain(`upstream source from run ${realRun.run_id}`);
     expect(await historyCounts()).toEqual(before);
   });
 
