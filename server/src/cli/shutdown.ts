@@ -18,8 +18,9 @@ export const DEFAULT_SHUTDOWN_GRACE_MS = 32_000;
  * Installs SIGINT/SIGTERM handlers. The first signal closes gracefully, then stops the owned servers and
  * exits 0. When the grace period runs out (a dependency is gone and something waits on it), or on a
  * second signal, the owned servers are stopped anyway and the process exits 1: a signal always ends it.
+ * Returns a function that removes the handlers.
  */
-export function exitOnSignals(plan: ShutdownPlan): void {
+export function exitOnSignals(plan: ShutdownPlan): () => void {
   const exit = plan.exit ?? ((code: number) => process.exit(code));
   const stopOwned = async (): Promise<void> => {
     try {
@@ -52,4 +53,8 @@ export function exitOnSignals(plan: ShutdownPlan): void {
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  return () => {
+    process.removeListener("SIGINT", onSignal);
+    process.removeListener("SIGTERM", onSignal);
+  };
 }
