@@ -74,6 +74,29 @@ export function errorHandler(log: Logger) {
   };
 }
 
+/**
+ * Where in `value` the first NUL character (U+0000) is, in a string or an object key, as a dotted
+ * path under `root` ("body.conf.note"), or undefined. Iterative, so a deeply nested body cannot
+ * overflow the stack.
+ */
+export function findNul(value: unknown, root: string): string | undefined {
+  const stack: Array<[unknown, string]> = [[value, root]];
+  while (stack.length > 0) {
+    const [v, path] = stack.pop()!;
+    if (typeof v === "string") {
+      if (v.includes("\u0000")) return path;
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], `${path}.${i}`]);
+    } else if (v !== null && typeof v === "object") {
+      for (const [key, child] of Object.entries(v)) {
+        if (key.includes("\u0000")) return `${path} (a key)`;
+        stack.push([child, `${path}.${key}`]);
+      }
+    }
+  }
+  return undefined;
+}
+
 /** Opaque keyset cursors: base64url of a small JSON value. */
 export function encodeCursor(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString("base64url");
@@ -88,6 +111,6 @@ export function decodeCursor<S extends z.ZodType>(schema: S, cursor: string): z.
     throw new HttpError(400, "invalid_request", "invalid cursor");
   }
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw new HttpError(400, "invalid_request", "invalid cursor");
+  if (!parsed.success || findNul(raw, "cursor") !== undefined) throw new HttpError(400, "invalid_request", "invalid cursor");
   return parsed.data;
 }

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from "express";
-import { HttpError } from "./http";
+import { findNul, HttpError } from "./http";
 
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
@@ -20,29 +20,6 @@ export function requireJsonBodies(req: Request, _res: Response, next: NextFuncti
     throw new HttpError(415, "unsupported_media_type", `send the body of ${req.method} as application/json (got ${req.headers["content-type"] ?? "no Content-Type"})`);
   }
   next();
-}
-
-/**
- * Where in `value` the first NUL character (U+0000) is, in a string or an object key, as a dotted
- * path under `root` ("body.conf.note"), or undefined. Iterative, so a deeply nested body cannot
- * overflow the stack.
- */
-export function findNul(value: unknown, root: string): string | undefined {
-  const stack: Array<[unknown, string]> = [[value, root]];
-  while (stack.length > 0) {
-    const [v, path] = stack.pop()!;
-    if (typeof v === "string") {
-      if (v.includes("\u0000")) return path;
-    } else if (Array.isArray(v)) {
-      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], `${path}.${i}`]);
-    } else if (v !== null && typeof v === "object") {
-      for (const [key, child] of Object.entries(v)) {
-        if (key.includes("\u0000")) return `${path} (a key)`;
-        stack.push([child, `${path}.${key}`]);
-      }
-    }
-  }
-  return undefined;
 }
 
 /**

@@ -47,6 +47,16 @@ describe("a NUL character in a request", () => {
     expect(await s.env.db("dag_runs").count<{ count: string }[]>("* as count")).toEqual([{ count: 0 }]);
   });
 
+  it("inside a paging cursor is a 400, not a query that fails", async () => {
+    const cursor = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+    const statuses: string[] = [];
+    for (const path of [`/api/runs?cursor=${cursor({ d: "2024-01-01T00:00:00.000Z\u0000", i: 1 })}`, `/api/dags/flaky/grid?cursor=${cursor({ d: "\u0000", i: 1 })}`, `/api/dead-letters?cursor=${cursor({ i: "\u0000" })}`]) {
+      const res = await s.call("viewer", path);
+      statuses.push(`${res.status} ${await res.text()}`);
+    }
+    expect(statuses).toEqual(Array(3).fill('400 {"error":{"code":"invalid_request","message":"invalid cursor"}}'));
+  });
+
   it("leaves ordinary requests alone", async () => {
     expect((await s.call("viewer", "/api/dags/flaky")).status).toBe(200);
     expect((await s.call("viewer", "/api/dead-letters?q=timeout")).status).toBe(200);

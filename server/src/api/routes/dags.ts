@@ -23,7 +23,7 @@ import { presentGraph } from "../present";
 import { recordAction } from "../recordAction";
 
 /** Keyset position of a run in newest-first order. */
-export const RunCursorSchema = z.object({ d: z.string(), i: z.number().int() });
+export const RunCursorSchema = z.object({ d: z.string().refine((d) => !Number.isNaN(Date.parse(d))), i: z.number().int() });
 export const toRunKey = (c: z.infer<typeof RunCursorSchema>) => ({ logicalDate: new Date(c.d), id: c.i });
 
 async function dagDetail(rt: Runtime, dagId: string, versionId: number | undefined): Promise<DagDetail> {
