@@ -44,8 +44,10 @@ export async function reconcile(deps: ReconcileDeps, batch = 2000): Promise<Reco
   const rows = (
     await deps.db.raw<{ rows: DispatchedRow[] }>(
       `SELECT id, try_number, dag_id, task_id, queue_priority, priority_weight, next_try_at, state, sensor_pokes FROM task_instances
-       WHERE (state = 'queued' AND queued_at < clock_timestamp() - (? * interval '1 millisecond'))
-          OR (state IN ('up_for_retry','up_for_reschedule') AND next_try_at < clock_timestamp() - (? * interval '1 millisecond'))
+       WHERE ((state = 'queued' AND queued_at < clock_timestamp() - (? * interval '1 millisecond'))
+          OR (state IN ('up_for_retry','up_for_reschedule') AND next_try_at < clock_timestamp() - (? * interval '1 millisecond')))
+         -- A "dags test" run is executed by the CLI process that created it, not by workers.
+         AND NOT EXISTS (SELECT 1 FROM dag_runs r WHERE r.id = task_instances.dag_run_id AND r.run_type = 'test')
        ORDER BY id LIMIT ?`,
       [deps.graceMs, deps.graceMs, batch],
     )

@@ -72,6 +72,15 @@ describe("the reconciler", () => {
     expect((await reconcile(deps())).reenqueued).toBe(0);
   });
 
+  it("leaves a dags test run's queued tries to the CLI that runs them", async () => {
+    const runId = await trigger(rt, "limited");
+    await rt.db("dag_runs").where({ id: runId }).update({ state: "running", run_type: "test" });
+    await rt.db("task_instances").where({ dag_run_id: runId }).update({ state: "queued", try_number: 1, queued_at: rt.db.raw("now() - interval '1 minute'") });
+    expect((await reconcile(deps())).reenqueued).toBe(0);
+    await rt.db("dag_runs").where({ id: runId }).update({ run_type: "manual" });
+    expect((await reconcile(deps())).reenqueued).toBeGreaterThan(0);
+  });
+
   it("re-enqueues a queued try whose BullMQ job failed or completed (a dead job is not a present one)", async () => {
     const runId = await trigger(rt, "limited");
     await rt.db("dag_runs").where({ id: runId }).update({ state: "running" });
