@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BACKFILL_ID, backfillCreated, backfillDetail, backfillList, backfillPlan } from "../fixtures/backfill";
+import { BACKFILL_ID, backfillCreated, backfillDetail, backfillList, backfillPlan, backfillRange } from "../fixtures/backfill";
 import { dagListFixture } from "../fixtures/dagList";
 import { failedTaskInstance, failedTaskLog, helloDetail, helloGrid, helloRun, waitingSensorInstance } from "../fixtures/dashboard";
 import { WIDE_RUNS, WIDE_TASKS, wideDetail, wideGridPage } from "../fixtures/wideGrid";
@@ -74,7 +74,7 @@ beforeAll(async () => {
       const body = req.body as { from: string; to: string; dryRun?: boolean };
       if (body.dryRun !== true) posts.push(req);
       if (body.to < body.from) return new StatusAnswer(400, { error: { code: "bad_request", message: "to (2024-03-01) is before from (2024-03-05)" } });
-      return body.dryRun === true ? { dryRun: true, plan: backfillPlan(), backfill: null } : backfillCreated();
+      return body.dryRun === true ? { dryRun: true, plan: backfillPlan(), range: backfillRange(body.from), backfill: null } : backfillCreated();
     },
     "/api/backfills": () => backfillList(),
     [`/api/backfills/${BACKFILL_ID}`]: () => backfillDetail(backfillState),
@@ -300,8 +300,15 @@ describe("dashboard against canned API answers", () => {
     await dialog.getByLabel("From", { exact: true }).fill("2024-03-05");
     await dialog.getByLabel("To", { exact: true }).fill("2024-03-01");
     await dialog.getByRole("alert").getByText("to (2024-03-01) is before from (2024-03-05)").waitFor();
-    await dialog.getByLabel("From", { exact: true }).fill("2024-03-01");
+    // A range starting before the DAG's start date is clipped, and the dialog says so.
+    await dialog.getByLabel("From", { exact: true }).fill("2024-02-27");
     await dialog.getByLabel("To", { exact: true }).fill("2024-03-05");
+    const outside = dialog.getByRole("note", { name: "Outside the DAG's dates" });
+    await outside.getByText("Not backfilled, outside the DAG's dates: 2024-02-27 up to its start date 2024-03-01.").waitFor();
+    await outside.getByText("Backfilling 2024-03-01 to 2024-03-05.").waitFor();
+    await page.screenshot({ path: artifactPath("backfill-dialog-clipped.png") });
+    await dialog.getByLabel("From", { exact: true }).fill("2024-03-01");
+    await outside.waitFor({ state: "detached" });
     await dialog.getByLabel("Max active runs").fill("2");
     const toCreate = dialog.getByRole("list", { name: /Dates to create/ });
     await toCreate.waitFor();

@@ -4,6 +4,7 @@ import { summarizeBackfill, type BackfillProgressCounts } from "../scheduler/bac
 import { BackfillError, createBackfill, prepareBackfill, type BackfillRequestInput } from "../scheduler/createBackfill";
 import type { BackfillOrder, ReprocessMode } from "../model/states";
 import { planToIso } from "../scheduler/planBackfill";
+import type { ClippedRange } from "../schedule/index";
 import { backfillDates, getBackfill } from "../store/backfills";
 import type { Db } from "../store/db";
 import { CliError, withDb } from "./dagCommands";
@@ -33,6 +34,21 @@ function parseConf(text: string | undefined): Record<string, unknown> {
   }
   if (typeof conf !== "object" || conf === null || Array.isArray(conf)) throw new CliError("--conf must be a JSON object");
   return conf as Record<string, unknown>;
+}
+
+/**
+ * One line per part of the requested range outside the DAG's dates (none when it is all inside):
+ * "outside the DAG's dates, not backfilled: 2024-01-01T00:00:00.000Z up to 2024-01-03T00:00:00.000Z (before its startDate 2024-01-03T00:00:00.000Z)".
+ */
+export function outsideLines(r: ClippedRange): string[] {
+  const iso = (d: Date): string => d.toISOString();
+  const lines: string[] = [];
+  const b = r.beforeStartDate;
+  const a = r.afterEndDate;
+  if (b) lines.push(`outside the DAG's dates, not backfilled: ${iso(b.from)} up to ${iso(b.to)} (before its startDate ${iso(b.to)})`);
+  if (a) lines.push(`outside the DAG's dates, not backfilled: after ${iso(a.from)} up to ${iso(a.to)} (after its endDate ${iso(a.from)})`);
+  if (lines.length && r.inside) lines.push(`backfilled range: ${iso(r.inside.from)} to ${iso(r.inside.to)}`);
+  return lines;
 }
 
 /** "[#######-------------]  35% 7/20 done (1 failed), 2 running, ETA 12s". */
@@ -79,14 +95,21 @@ export async function backfillCommand(dagId: string, o: BackfillCliOptions): Pro
     const loaded = registry.get(dagId);
     if (!loaded || registry.versionId(dagId) === undefined) throw new CliError(`no DAG "${dagId}"`);
     try {
+      // With --json, stdout is exactly the JSON; the clipping notes go to stderr.
+      const notes = (r: ClippedRange): void => {
+        for (const line of outsideLines(r)) (o.json ? console.error : console.log)(line);
+      };
       if (o.dryRun) {
-        const plan = planToIso((await prepareBackfill(db, loaded, req, config.backfillMaxRuns)).plan);
+        const prepared = await prepareBackfill(db, loaded, req, config.backfillMaxRuns);
+        const plan = planToIso(prepared.plan);
+        notes(prepared.range);
         if (o.json) console.log(JSON.stringify(plan));
         else console.log(`dry run: ${plan.create.length} to create, ${plan.clear.length} to clear, ${plan.skip.length} left alone\n${(["create", "clear", "skip"] as const).flatMap((k) => plan[k].map((d) => `${k.padEnd(6)} ${d}`)).join("\n")}`);
         return 0;
       }
-      const { id, plan } = await createBackfill(db, loaded, req, config.backfillMaxRuns);
+      const { id, plan, range } = await createBackfill(db, loaded, req, config.backfillMaxRuns);
       const iso = planToIso(plan);
+      notes(range);
       if (o.json) console.log(JSON.stringify({ backfillId: id, ...iso }));
       else console.log(`backfill ${id} of ${dagId}: ${iso.create.length} to create, ${iso.clear.length} to clear, ${iso.skip.length} left alone`);
       if (!o.wait) return 0;

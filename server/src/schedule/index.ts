@@ -24,3 +24,4 @@ export {
   runIdFor,
 } from "./dataIntervals";
 export { describeDagSchedule, describeSchedule } from "./describeSchedule";
+export { clipToDagDates, type ClippedRange, type DateSpan } from "./backfillRange";

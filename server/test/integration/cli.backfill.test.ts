@@ -31,6 +31,21 @@ describe("runnel backfill", () => {
     expect((await env.db("backfills")).length).toBe(0);
   });
 
+  it("clips a range to the DAG's dates and says which part was outside (stderr with --json)", async () => {
+    const r = await runnel("backfill", "daily_one", "--from", "2023-12-30", "--to", "2024-01-02", "--dry-run", "--json");
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ create: ["2024-01-01T00:00:00.000Z", "2024-01-02T00:00:00.000Z"], clear: [], skip: [] });
+    expect(r.stderr).toContain("outside the DAG's dates, not backfilled: 2023-12-30T00:00:00.000Z up to 2024-01-01T00:00:00.000Z (before its startDate 2024-01-01T00:00:00.000Z)");
+    const text = await runnel("backfill", "daily_one", "--from", "2024-12-30", "--to", "2025-01-02", "--dry-run");
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain("not backfilled: after 2024-12-31T00:00:00.000Z up to 2025-01-02T00:00:00.000Z (after its endDate 2024-12-31T00:00:00.000Z)");
+    expect(text.stdout).toContain("backfilled range: 2024-12-30T00:00:00.000Z to 2024-12-31T00:00:00.000Z");
+    const outside = await runnel("backfill", "daily_one", "--from", "2023-11-01", "--to", "2023-11-05", "--dry-run");
+    expect(outside.code).toBe(1);
+    expect(outside.stderr).toContain("lies entirely before the DAG's startDate");
+    expect((await env.db("backfills")).length).toBe(0);
+  });
+
   it("refuses bad input with one clear line and exit code 1", async () => {
     const r = await runnel("backfill", "daily_one", "--from", "2024-01-05", "--to", "2024-01-01");
     expect(r.code).toBe(1);

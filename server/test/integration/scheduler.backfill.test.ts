@@ -46,7 +46,12 @@ async function runsIn(from: string, to: string): Promise<{ logical_date: Date; r
 describe("backfill", () => {
   it("answers the exact plan for a dry run and writes nothing", async () => {
     const dry = await backfill({ from: "2024-01-01", to: "2024-01-03", dryRun: true }, 200);
-    expect(dry).toEqual({ dryRun: true, plan: { create: ["2024-01-01", "2024-01-02", "2024-01-03"].map(iso), clear: [], skip: [] }, backfill: null });
+    expect(dry).toEqual({
+      dryRun: true,
+      plan: { create: ["2024-01-01", "2024-01-02", "2024-01-03"].map(iso), clear: [], skip: [] },
+      range: { requested: { from: iso("2024-01-01"), to: iso("2024-01-03") }, backfilled: { from: iso("2024-01-01"), to: iso("2024-01-03") }, beforeStartDate: null, afterEndDate: null },
+      backfill: null,
+    });
     expect(Number((await s.env.db("backfills").count<{ n: string }>("* as n").first())?.n)).toBe(0);
     expect(await runsIn("2024-01-01", "2024-01-03")).toEqual([]);
     const newest = await backfill({ from: "2024-01-01", to: "2024-01-03", order: "newest", dryRun: true }, 200);
@@ -57,8 +62,9 @@ describe("backfill", () => {
     const cases: [string, Record<string, unknown>, string][] = [
       ["daily_one", { from: "2024-02-05", to: "2024-02-01" }, "before from"],
       ["manual_only", { from: "2024-02-01", to: "2024-02-05" }, "has no schedule"],
-      ["daily_one", { from: "2023-12-01", to: "2024-01-05" }, "before the DAG's startDate"],
-      ["daily_one", { from: "2024-12-01", to: "2025-01-05" }, "after the DAG's endDate"],
+      // entirely outside the DAG's dates (partly outside is clipped: see below)
+      ["daily_one", { from: "2023-12-01", to: "2023-12-31" }, "lies entirely before the DAG's startDate (2024-01-01T00:00:00.000Z)"],
+      ["daily_one", { from: "2025-01-01", to: "2025-01-05" }, "lies entirely after the DAG's endDate (2024-12-31T00:00:00.000Z)"],
       ["daily_one", { from: "2024-01-01", to: "2024-12-31" }, "more than 300 runs"],
       ["daily_one", { from: "2024-01-01", to: "2024-01-02", reprocess: "sometimes" }, "reprocess"],
       ["daily_one", { from: "yesterday", to: "2024-01-02" }, "from"],
@@ -71,6 +77,23 @@ describe("backfill", () => {
     }
     expect((await s.call("operator", "/api/dags/nope/backfills", { body: { from: "2024-01-01", to: "2024-01-02" } })).status).toBe(404);
     expect((await s.call("viewer", "/api/dags/daily_one/backfills", { body: { from: "2024-01-01", to: "2024-01-02" } })).status).toBe(403);
+  });
+
+  it("clips a range partly outside the DAG's startDate/endDate and says which part was left out", async () => {
+    const early = await backfill({ from: "2023-12-29", to: "2024-01-02", dryRun: true }, 200);
+    expect(early.plan).toEqual({ create: [iso("2024-01-01"), iso("2024-01-02")], clear: [], skip: [] });
+    expect(early.range).toEqual({
+      requested: { from: iso("2023-12-29"), to: iso("2024-01-02") },
+      backfilled: { from: iso("2024-01-01"), to: iso("2024-01-02") },
+      beforeStartDate: { from: iso("2023-12-29"), to: iso("2024-01-01") },
+      afterEndDate: null,
+    });
+    // Stored clipped (the scheduler may have made 12-31 already: create or skip).
+    const late = await backfill({ from: "2024-12-29", to: "2025-01-03", maxActiveRuns: 1 });
+    expect([...late.plan.create, ...late.plan.skip].sort()).toEqual(["2024-12-29", "2024-12-30", "2024-12-31"].map(iso));
+    expect(late.range.afterEndDate).toEqual({ from: iso("2024-12-31"), to: iso("2025-01-03") });
+    expect(late.backfill).toMatchObject({ from: iso("2024-12-29"), to: iso("2024-12-31") });
+    await waitForState(late.backfill!.id, "completed");
   });
 
   it("runs missing dates within its maxActiveRuns; overlapping backfills create no duplicate runs", async () => {

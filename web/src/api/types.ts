@@ -13,6 +13,7 @@ export type {
   BackfillListResponse,
   BackfillPlan,
   BackfillProgress,
+  BackfillRange,
   BackfillRequest,
   CancelResponse,
   ClearRequest,

@@ -1,5 +1,5 @@
 import { useEffect, useId, useMemo, useState, type FormEvent } from "react";
-import type { BackfillPlan, BackfillRequest, DagDetail, ReprocessMode } from "../api/types";
+import type { BackfillPlan, BackfillRange, BackfillRequest, DagDetail, ReprocessMode } from "../api/types";
 import { logicalDateLabel } from "../format/time";
 import { backfillPath, navigate } from "../router";
 import { Dialog } from "../ui/Dialog";
@@ -52,10 +52,31 @@ function DateGroup({ title, dates, tone }: { title: string; dates: string[]; ton
   );
 }
 
-function Plan({ plan }: { plan: BackfillPlan }) {
+/** Which part of the requested range the DAG's startDate/endDate left out (the server clipped it). */
+function OutsideDates({ range }: { range: BackfillRange }) {
+  const before = range.beforeStartDate;
+  const after = range.afterEndDate;
+  if (!before && !after) return null;
+  return (
+    <div className="banner banner-warning small" role="note" aria-label="Outside the DAG's dates">
+      <p>
+        Not backfilled, outside the DAG&apos;s dates:
+        {before && ` ${logicalDateLabel(before.from)} up to its start date ${logicalDateLabel(before.to)}`}
+        {before && after && ";"}
+        {after && ` after its end date ${logicalDateLabel(after.from)} up to ${logicalDateLabel(after.to)}`}.
+      </p>
+      <p>
+        Backfilling {logicalDateLabel(range.backfilled.from)} to {logicalDateLabel(range.backfilled.to)}.
+      </p>
+    </div>
+  );
+}
+
+function Plan({ plan, range }: { plan: BackfillPlan; range: BackfillRange | undefined }) {
   const runs = plan.create.length + plan.clear.length;
   return (
     <section className="plan" aria-label="Preview">
+      {range && <OutsideDates range={range} />}
       <p className="plan-summary" role="status">
         <strong>
           {runs} run{runs === 1 ? "" : "s"}
@@ -149,7 +170,7 @@ function BackfillForm({ dag, prefill, onClose }: { dag: DagDetail; prefill: Back
         </p>
       ) : plan ? (
         <div className={current ? "" : "plan-stale"} aria-busy={!current}>
-          <Plan plan={plan} />
+          <Plan plan={plan} range={preview.data?.range} />
         </div>
       ) : (
         <p className="muted small loading">Checking what this would run…</p>

@@ -84,8 +84,28 @@ export type Backfill = z.infer<typeof BackfillSchema>;
 export const BackfillDetailSchema = BackfillSchema.extend({ dates: z.array(BackfillDateSchema) });
 export type BackfillDetail = z.infer<typeof BackfillDetailSchema>;
 
-/** Answer of `POST /api/dags/:dagId/backfills`: the plan; `backfill` is null for a dry run. */
-export const BackfillCreateResponseSchema = z.object({ dryRun: z.boolean(), plan: BackfillPlanSchema, backfill: BackfillSchema.nullable() });
+/** A span of logical dates (ISO). */
+export const BackfillSpanSchema = z.object({ from: isoString, to: isoString });
+export type BackfillSpan = z.infer<typeof BackfillSpanSchema>;
+
+/**
+ * The requested range and what of it is backfilled: a range partly outside the DAG's
+ * `startDate`/`endDate` is clipped to them (as Airflow does), and the parts left out are named.
+ */
+export const BackfillRangeSchema = z.object({
+  /** `from`/`to` as asked (read in the DAG's timezone). */
+  requested: BackfillSpanSchema,
+  /** The part backfilled: `requested` within [startDate, endDate] (closed). */
+  backfilled: BackfillSpanSchema,
+  /** The requested dates before the DAG's startDate (`to` is the startDate, not included); null when none. */
+  beforeStartDate: BackfillSpanSchema.nullable(),
+  /** The requested dates after the DAG's endDate (`from` is the endDate, not included); null when none. */
+  afterEndDate: BackfillSpanSchema.nullable(),
+});
+export type BackfillRange = z.infer<typeof BackfillRangeSchema>;
+
+/** Answer of `POST /api/dags/:dagId/backfills`: the plan and the range it covers; `backfill` is null for a dry run. */
+export const BackfillCreateResponseSchema = z.object({ dryRun: z.boolean(), plan: BackfillPlanSchema, range: BackfillRangeSchema, backfill: BackfillSchema.nullable() });
 export type BackfillCreateResponse = z.infer<typeof BackfillCreateResponseSchema>;
 
 /** Query of `GET /api/backfills`, newest first. */

@@ -3,9 +3,19 @@ import type { Runtime } from "../../runtime/runtime";
 import { cancelBackfill, pauseBackfill, summarizeBackfill } from "../../scheduler/backfillControl";
 import { createBackfill, prepareBackfill } from "../../scheduler/createBackfill";
 import { planToIso } from "../../scheduler/planBackfill";
+import type { ClippedRange } from "../../schedule/index";
 import { backfillDates, getBackfill, listBackfills, type BackfillDateRow, type BackfillRow } from "../../store/backfills";
 import { principalOf, requireRole } from "../auth/authenticate";
-import { BackfillListQuerySchema, BackfillRequestSchema, type Backfill, type BackfillCreateResponse, type BackfillDetail, type BackfillListResponse } from "../contract";
+import {
+  BackfillListQuerySchema,
+  BackfillRequestSchema,
+  type Backfill,
+  type BackfillCreateResponse,
+  type BackfillDetail,
+  type BackfillListResponse,
+  type BackfillRange,
+  type BackfillSpan,
+} from "../contract";
 import { HttpError, idParam, parseWith, strParam } from "../http";
 import { recordAction } from "../recordAction";
 
@@ -28,6 +38,20 @@ export function presentBackfill(b: BackfillRow, dates: readonly BackfillDateRow[
   };
 }
 
+function presentSpan(span: { from: Date; to: Date } | null): BackfillSpan | null {
+  return span === null ? null : { from: span.from.toISOString(), to: span.to.toISOString() };
+}
+
+/** The requested range, the part backfilled and the parts outside the DAG's dates. */
+export function presentRange(r: ClippedRange, backfilled: { from: Date; to: Date }): BackfillRange {
+  return {
+    requested: { from: r.requested.from.toISOString(), to: r.requested.to.toISOString() },
+    backfilled: { from: backfilled.from.toISOString(), to: backfilled.to.toISOString() },
+    beforeStartDate: presentSpan(r.beforeStartDate),
+    afterEndDate: presentSpan(r.afterEndDate),
+  };
+}
+
 async function detail(rt: Runtime, id: number): Promise<BackfillDetail> {
   const b = await getBackfill(rt.db, id);
   if (!b) throw new HttpError(404, "not_found", `no backfill ${id}`);
@@ -45,12 +69,13 @@ async function create(rt: Runtime, dagId: string, body: unknown, res: Response):
   const input = { ...req, conf: req.conf ?? {}, createdBy: principalOf(res).user.username };
   if (req.dryRun) {
     const prepared = await prepareBackfill(rt.db, loaded, input, rt.config.backfillMaxRuns);
-    return { dryRun: true, plan: planToIso(prepared.plan), backfill: null };
+    return { dryRun: true, plan: planToIso(prepared.plan), range: presentRange(prepared.range, prepared), backfill: null };
   }
-  const { id, plan } = await createBackfill(rt.db, loaded, input, rt.config.backfillMaxRuns);
-  await recordAction(rt.db, res, "backfill", `dag:${dagId}`, { backfillId: id, from: req.from, to: req.to, reprocess: req.reprocess, maxActiveRuns: req.maxActiveRuns, order: req.order, conf: input.conf });
+  const { id, plan, range, from, to } = await createBackfill(rt.db, loaded, input, rt.config.backfillMaxRuns);
+  const presented = presentRange(range, { from, to });
+  await recordAction(rt.db, res, "backfill", `dag:${dagId}`, { backfillId: id, from: req.from, to: req.to, backfilled: presented.backfilled, reprocess: req.reprocess, maxActiveRuns: req.maxActiveRuns, order: req.order, conf: input.conf });
   const { dates: _dates, ...backfill } = await detail(rt, id);
-  return { dryRun: false, plan: planToIso(plan), backfill };
+  return { dryRun: false, plan: planToIso(plan), range: presented, backfill };
 }
 
 async function list(rt: Runtime, query: unknown): Promise<BackfillListResponse> {
