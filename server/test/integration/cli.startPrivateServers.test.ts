@@ -1,5 +1,6 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import { chown, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,7 +14,7 @@ import { ownerFilePath, type FolderOwner } from "../../src/infra/folderOwner";
 import { isRoot, lookupOsUser } from "../../src/infra/osUser";
 import { pingRedis } from "../../src/infra/privateRedis";
 import { isProcessAlive, waitForProcessExit } from "../../src/infra/processLiveness";
-import { RUNNEL_BIN } from "../helpers/engine";
+import { ENGINE_DAGS, RUNNEL_BIN } from "../helpers/engine";
 
 // Real `runnel start` processes on private servers they start themselves under a temp folder. The
 // shared 5432/6379 must look unreachable to them, so their default URLs point at closed ports.
@@ -34,14 +35,14 @@ async function setUp(): Promise<void> {
     const ids = await lookupOsUser("postgres");
     if (ids) await chown(workDir, ids.uid, ids.gid);
   }
-  await mkdir(join(workDir, "dags"));
+  await mkdir(join(workDir, "scratch"));
   const closed = async (): Promise<number> => findFreePort(20_000 + Math.floor(Math.random() * 20_000));
   const { DATABASE_URL: _db, REDIS_URL: _redis, ...rest } = process.env;
   env = {
     ...rest,
     RUNNEL_DEFAULT_DATABASE_URL: `postgres://postgres@127.0.0.1:${await closed()}/runnel`,
     RUNNEL_DEFAULT_REDIS_URL: `redis://127.0.0.1:${await closed()}`,
-    RUNNEL_DAGS_FOLDER: join(workDir, "dags"),
+    RUNNEL_DAGS_FOLDER: ENGINE_DAGS,
     RUNNEL_QUEUE_PREFIX: `rtest:startpriv:${randomBytes(4).toString("hex")}`,
     RUNNEL_ADMIN_PASSWORD: "admin-pw-startpriv",
     RUNNEL_LOG_LEVEL: "warn",
@@ -227,5 +228,28 @@ describe("runnel start on private servers (real processes)", () => {
     console.log(`SIGTERM + SIGINT with PostgreSQL stopped by SIGSTOP: exited in ${Date.now() - t0} ms (code ${ended?.code})`);
     expect(await waitForProcessExit(pgPid, 1000)).toBe(true);
     await expect(pingRedis(printedRedisUrl(third), 500)).rejects.toMatchObject({ code: "ECONNREFUSED" });
+  });
+
+  it("with its PostgreSQL stopped while a try runs, SIGTERM ends it within the grace period and stops its private Redis", { timeout: 120_000 }, async () => {
+    const fourth = await spawnStart();
+    await fourth.ready;
+    const scratch = join(workDir, "scratch");
+    const triggered = await runnel("dags", "trigger", "gated", "--conf", JSON.stringify({ scratch }));
+    expect(triggered.code, triggered.stderr).toBe(0);
+    const { runId } = JSON.parse(triggered.stdout) as { runId: string };
+    const started = join(scratch, `${runId.replace(/[^A-Za-z0-9_-]/g, "_")}.started`);
+    const deadline = Date.now() + 30_000;
+    while (!existsSync(started)) {
+      if (Date.now() > deadline) throw new Error(`gate never started:\n${fourth.output()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const pgPid = await postmasterPid();
+    process.kill(pgPid, "SIGINT");
+    expect(await waitForProcessExit(pgPid, 20_000)).toBe(true);
+
+    const t = await terminate(fourth);
+    console.log(`SIGTERM with PostgreSQL stopped and a try running: exited in ${t.ms} ms (code ${t.code})`);
+    await expect(pingRedis(printedRedisUrl(fourth), 500)).rejects.toMatchObject({ code: "ECONNREFUSED" });
+    expect(await exists(ownerFilePath(workDir))).toBe(false);
   });
 });
