@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { TriggerIntervalResponse } from "../../server/src/api/contract";
 import { BACKFILL_ID, backfillCreated, backfillDetail, backfillList, backfillPlan, backfillRange } from "../fixtures/backfill";
 import { dagListFixture } from "../fixtures/dagList";
 import { failedTaskInstance, failedTaskLog, helloDetail, helloGrid, helloRun, waitingSensorInstance } from "../fixtures/dashboard";
@@ -49,6 +50,14 @@ beforeAll(async () => {
     "/api/dags/hello": (req) => helloDetail(new URL(req.url, "http://x").searchParams.get("versionId") === "1" ? 1 : 2),
     "/api/dags/hello/grid": () => helloGrid(),
     "/api/dags/hello/trigger": record({ dagId: "hello", runId: "manual__x", dagRunId: 4 }),
+    "/api/dags/hello/trigger-interval": (req) => {
+      // As the server answers at 18:51 on 2026-12-01 for @daily: the last complete interval, or the one at the date given.
+      const given = new URL(req.url, "http://x").searchParams.get("logicalDate");
+      const answer: TriggerIntervalResponse = given
+        ? { dagId: "hello", logicalDate: given, dataIntervalStart: given, dataIntervalEnd: new Date(new Date(given).getTime() + 86_400_000).toISOString(), inferred: false }
+        : { dagId: "hello", logicalDate: "2026-11-30T00:00:00.000Z", dataIntervalStart: "2026-11-30T00:00:00.000Z", dataIntervalEnd: "2026-12-01T00:00:00.000Z", inferred: true };
+      return answer;
+    },
     "/api/runs": () => ({ runs: helloGrid().runs.map((r) => ({ ...helloRun(r.dagRunId), conf: undefined, taskInstances: undefined })), nextCursor: null }),
     "/api/runs/2": () => helloRun(2),
     "/api/runs/2/checks": () => ({ dagRunId: 2, checks: [] }),
@@ -154,6 +163,12 @@ describe("dashboard against canned API answers", () => {
     await page.getByRole("button", { name: "Close task instance" }).click();
     await page.getByRole("button", { name: "Trigger" }).click();
     const dialog = page.getByRole("dialog", { name: "Trigger hello" });
+    const covered = dialog.getByRole("status", { name: "Interval covered" });
+    await covered.getByText("This run covers [2026-11-30, 2026-12-01), the last complete interval, logical date 2026-11-30.").waitFor();
+    await dialog.getByLabel("Logical date (UTC, optional)").fill("2024-03-05T00:00");
+    await covered.getByText("This run covers [2024-03-05, 2024-03-06), logical date 2024-03-05.").waitFor();
+    await dialog.getByLabel("Logical date (UTC, optional)").fill("");
+    await covered.getByText(/the last complete interval/).waitFor();
     await dialog.getByLabel("name").fill("Ada");
     await dialog.getByLabel("repeat").fill("3");
     await dialog.getByLabel("shout").check();

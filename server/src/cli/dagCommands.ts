@@ -74,7 +74,10 @@ export async function printIntervals(dagId: string, from: string, to: string, js
   else for (const r of rows) console.log(`${r.logicalDate}  [${r.start}, ${r.end})`);
 }
 
-/** `dags trigger`: creates a manual run; the scheduler starts it. */
+/**
+ * `dags trigger`: creates a manual run; the scheduler starts it. Without `--logical-date` it covers
+ * the DAG's last complete interval (Airflow's `infer_manual_data_interval`).
+ */
 export async function triggerDag(dagId: string, confText: string | undefined, logicalDate: string | undefined): Promise<void> {
   let conf: Record<string, unknown> = {};
   if (confText !== undefined) {
@@ -95,7 +98,18 @@ export async function triggerDag(dagId: string, confText: string | undefined, lo
     if (!loaded || versionId === undefined) throw new CliError(`no DAG "${dagId}"`);
     const date = logicalDate ? parseDateInZone(logicalDate, loaded.serialized.timezone) : undefined;
     const run = await triggerRun(db, loaded, versionId, { conf, logicalDate: date });
-    console.log(JSON.stringify({ dagId, runId: run.runId, dagRunId: run.dagRunId }));
+    // Without --logical-date the run covers the last complete interval: say which.
+    console.log(
+      JSON.stringify({
+        dagId,
+        runId: run.runId,
+        dagRunId: run.dagRunId,
+        logicalDate: run.logicalDate.toISOString(),
+        dataIntervalStart: run.interval.start.toISOString(),
+        dataIntervalEnd: run.interval.end.toISOString(),
+        inferred: run.inferred,
+      }),
+    );
   });
 }
 

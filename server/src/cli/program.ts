@@ -79,7 +79,7 @@ export function buildCli(): Command {
     .command("trigger <dagId>")
     .description("create a manual run")
     .option("--conf <json>", "run params as a JSON object (validated against the DAG's params schema)")
-    .option("--logical-date <date>", "logical date (default: now)")
+    .option("--logical-date <date>", "logical date (default: the last complete interval's start; without a cron: now)")
     .action((dagId: string, o: { conf?: string; logicalDate?: string }) => triggerDag(dagId, o.conf, o.logicalDate));
   dags.command("pause <dagId>").description("stop creating scheduled runs").action((dagId: string) => pauseDag(dagId, true));
   dags.command("unpause <dagId>").description("resume creating scheduled runs").action((dagId: string) => pauseDag(dagId, false));

@@ -158,6 +158,21 @@ export function inferManualInterval(s: CompiledSchedule, logicalDate: Date): Dat
   return interval(k.fires.latestAtOrBefore(t), k.fires.nextAfter(t));
 }
 
+/**
+ * The interval a manual run triggered at `now` without a logical date covers, as Airflow's
+ * `infer_manual_data_interval`: for a cron, the last complete interval (`@daily` triggered at
+ * 18:51 on 12-01 covers [11-30, 12-01)), whatever startDate/endDate; manual-only, `@once` and
+ * dataset-scheduled DAGs have no interval to complete, so `[now, now]`. The run's logical date is
+ * the interval's start.
+ */
+export function manualRunInterval(s: CompiledSchedule, now: Date): DataInterval {
+  const t = toMs(now, "now");
+  const k = kindOf(s);
+  if (k.kind !== "cron") return interval(t, t);
+  const end = k.fires.latestAtOrBefore(t);
+  return interval(k.fires.latestAtOrBefore(end - 1), end);
+}
+
 /** The run id of a run: `${runType}__${logicalDate ISO}` (Airflow's form, e.g. "scheduled__2024-01-01T00:00:00.000Z"). */
 export function runIdFor(runType: string, logicalDate: Date): string {
   return `${runType}__${new Date(toMs(logicalDate, "logicalDate")).toISOString()}`;

@@ -21,6 +21,7 @@ export {
   intervalsInRange,
   dueIntervals,
   inferManualInterval,
+  manualRunInterval,
   runIdFor,
 } from "./dataIntervals";
 export { describeDagSchedule, describeSchedule } from "./describeSchedule";

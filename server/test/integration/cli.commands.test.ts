@@ -47,6 +47,18 @@ describe("the runnel CLI", () => {
     expect(row.conf).toEqual({ region: "us" });
     expect(row.logical_date.toISOString()).toBe("2024-05-01T00:00:00.000Z");
 
+    // Without --logical-date: the last complete interval (it ended before the trigger), whose start is the logical date.
+    const before = Date.now();
+    const inferred = await runnel("dags", "trigger", "hello");
+    expect(inferred.code, inferred.stderr).toBe(0);
+    const out = JSON.parse(inferred.stdout) as { runId: string; logicalDate: string; dataIntervalStart: string; dataIntervalEnd: string; inferred: boolean };
+    expect(out).toMatchObject({ inferred: true, logicalDate: out.dataIntervalStart });
+    const stored = await env.db("dag_runs").where({ dag_id: "hello", run_id: out.runId }).first();
+    expect(stored.data_interval_end.getTime()).toBeLessThanOrEqual(Date.now());
+    expect(stored.data_interval_end.getTime()).toBeGreaterThan(before - 2 * 86_400_000);
+    expect(stored.data_interval_start.toISOString()).toBe(out.dataIntervalStart);
+    expect(stored.logical_date.toISOString()).toBe(out.dataIntervalStart);
+
     expect((await runnel("dags", "pause", "hello")).code).toBe(0);
     expect((await env.db("dags").where({ dag_id: "hello" }).first()).is_paused).toBe(true);
     expect((await runnel("dags", "unpause", "hello")).code).toBe(0);

@@ -43,6 +43,7 @@ export type {
   TaskInstanceDetail,
   TaskInstanceSummary,
   TaskRef,
+  TriggerIntervalResponse,
   TriggerRequest,
   TriggerResponse,
 } from "../../../server/src/api/contract";

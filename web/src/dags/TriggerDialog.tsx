@@ -1,8 +1,9 @@
 import { useState, type FormEvent } from "react";
 import type { DagDetail, JsonSchema } from "../api/types";
+import { logicalDateLabel } from "../format/time";
 import { navigate, withSearch } from "../router";
 import { Dialog } from "../ui/Dialog";
-import { useTriggerDag } from "./useDags";
+import { useTriggerDag, useTriggerInterval } from "./useDags";
 
 type Values = Record<string, string | boolean>;
 
@@ -95,6 +96,34 @@ function Field({ name, prop, required, value, onChange }: { name: string; prop: 
   );
 }
 
+/** The logical date the dialog sends: its UTC date-time field as ISO, or undefined when empty. */
+function logicalDateIso(value: string): string | undefined {
+  const date = new Date(`${value}Z`);
+  return value && !Number.isNaN(date.getTime()) ? date.toISOString() : undefined;
+}
+
+/** Which interval the run will cover: the server's answer for the date as typed (or none). */
+function CoveredInterval({ dagId, logicalDate, open }: { dagId: string; logicalDate: string | undefined; open: boolean }) {
+  const interval = useTriggerInterval(dagId, logicalDate, open);
+  if (interval.isError) return <p className="field-hint muted small">Could not tell which interval: {interval.error.message}</p>;
+  const d = interval.data;
+  if (!d) return <p className="field-hint muted small">Checking which interval this run covers…</p>;
+  const point = d.dataIntervalStart === d.dataIntervalEnd;
+  return (
+    <p className="field-hint small" role="status" aria-label="Interval covered">
+      {point ? (
+        <>This run covers the instant {logicalDateLabel(d.dataIntervalStart)} (the DAG has no cron schedule)</>
+      ) : (
+        <>
+          This run covers [{logicalDateLabel(d.dataIntervalStart)}, {logicalDateLabel(d.dataIntervalEnd)})
+          {d.inferred ? ", the last complete interval" : ""}
+        </>
+      )}
+      , logical date {logicalDateLabel(d.logicalDate)}.
+    </p>
+  );
+}
+
 /** A form generated from the DAG's params schema, plus an optional logical date. */
 export function TriggerDialog({ dag, open, onClose }: { dag: DagDetail; open: boolean; onClose: () => void }) {
   const trigger = useTriggerDag(dag.dagId);
@@ -118,7 +147,8 @@ export function TriggerDialog({ dag, open, onClose }: { dag: DagDetail; open: bo
       return;
     }
     setFormError(undefined);
-    const body = logicalDate ? { conf: result.conf, logicalDate: new Date(`${logicalDate}Z`).toISOString() } : { conf: result.conf };
+    const iso = logicalDateIso(logicalDate);
+    const body = iso ? { conf: result.conf, logicalDate: iso } : { conf: result.conf };
     trigger.mutate(body, {
       onSuccess: () => {
         close();
@@ -143,8 +173,9 @@ export function TriggerDialog({ dag, open, onClose }: { dag: DagDetail; open: bo
         <div className="field">
           <label htmlFor="trigger-logical-date">Logical date (UTC, optional)</label>
           <input id="trigger-logical-date" type="datetime-local" value={logicalDate} onChange={(e) => setLogicalDate(e.target.value)} />
-          <span className="field-hint muted small">Empty: now.</span>
+          <span className="field-hint muted small">Empty: the last complete interval.</span>
         </div>
+        <CoveredInterval dagId={dag.dagId} logicalDate={logicalDateIso(logicalDate)} open={open} />
         {(formError ?? trigger.error) && (
           <p role="alert" className="banner banner-error small">
             {formError ?? trigger.error?.message}

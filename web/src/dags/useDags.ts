@@ -1,6 +1,6 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { fetchJson, postJson, query } from "../api/fetchJson";
-import type { DagDetail, DagListResponse, GridResponse, TriggerRequest, TriggerResponse } from "../api/types";
+import type { DagDetail, DagListResponse, GridResponse, TriggerIntervalResponse, TriggerRequest, TriggerResponse } from "../api/types";
 
 /** How often the DAG list refreshes on its own (live events refresh it sooner). */
 export const DAG_LIST_POLL_MS = 5000;
@@ -67,6 +67,20 @@ export function usePauseDag() {
       void client.invalidateQueries({ queryKey: dagKeys.list });
       void client.invalidateQueries({ queryKey: dagKeys.detail(dagId), exact: true });
     },
+  });
+}
+
+/**
+ * The logical date and data interval a trigger would cover now (`logicalDate` undefined: the
+ * DAG's last complete interval); refreshed each minute while the dialog is open.
+ */
+export function useTriggerInterval(dagId: string, logicalDate: string | undefined, enabled: boolean) {
+  return useQuery({
+    queryKey: ["dag", dagId, "trigger-interval", logicalDate ?? null] as const,
+    enabled,
+    queryFn: ({ signal }) => fetchJson<TriggerIntervalResponse>(`/api/dags/${encodeURIComponent(dagId)}/trigger-interval${query({ logicalDate })}`, { signal }),
+    retry: false,
+    refetchInterval: 60_000,
   });
 }
 

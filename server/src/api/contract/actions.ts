@@ -1,19 +1,42 @@
 /** API contract: actions. See ../contract.ts. */
 import { z } from "zod";
-import { dateInput, jsonObject } from "./fields";
+import { dateInput, isoString, jsonObject } from "./fields";
 import { RunStateSchema, TaskStateSchema } from "./common";
 
 /** Body of `POST /api/dags/:dagId/trigger`. `conf` is validated against the DAG's params schema. */
 export const TriggerRequestSchema = z.object({
   conf: jsonObject.optional(),
-  /** Default: now. YYYY-MM-DD is midnight in the DAG's timezone. */
+  /**
+   * Default: the run covers the DAG's last complete interval and its logical date is that
+   * interval's start (no cron: now). YYYY-MM-DD is midnight in the DAG's timezone.
+   */
   logicalDate: dateInput.optional(),
 });
 export type TriggerRequest = z.infer<typeof TriggerRequestSchema>;
 
-/** Answer of a trigger. */
-export const TriggerResponseSchema = z.object({ dagId: z.string(), runId: z.string(), dagRunId: z.number().int() });
+/**
+ * What a manual run covers. `inferred`: no logical date was given, so it is the last complete
+ * interval (Airflow's `infer_manual_data_interval`); `[now, now]` for a DAG without a cron.
+ */
+export const ManualRunDatesSchema = z.object({
+  logicalDate: isoString,
+  dataIntervalStart: isoString,
+  dataIntervalEnd: isoString,
+  inferred: z.boolean(),
+});
+export type ManualRunDates = z.infer<typeof ManualRunDatesSchema>;
+
+/** Answer of a trigger: the run and the interval it covers. */
+export const TriggerResponseSchema = z.object({ dagId: z.string(), runId: z.string(), dagRunId: z.number().int() }).extend(ManualRunDatesSchema.shape);
 export type TriggerResponse = z.infer<typeof TriggerResponseSchema>;
+
+/** Query of `GET /api/dags/:dagId/trigger-interval`: the logical date the dialog would send, if any. */
+export const TriggerIntervalQuerySchema = z.object({ logicalDate: dateInput.optional() });
+export type TriggerIntervalQuery = z.input<typeof TriggerIntervalQuerySchema>;
+
+/** Answer of `GET /api/dags/:dagId/trigger-interval`: what a trigger now would cover (nothing is created). */
+export const TriggerIntervalResponseSchema = z.object({ dagId: z.string() }).extend(ManualRunDatesSchema.shape);
+export type TriggerIntervalResponse = z.infer<typeof TriggerIntervalResponseSchema>;
 
 /** Answer of pause/unpause. */
 export const PauseResponseSchema = z.object({ dagId: z.string(), isPaused: z.boolean() });

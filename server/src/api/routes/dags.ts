@@ -2,19 +2,23 @@ import { Router, type Response } from "express";
 import { z } from "zod";
 import type { Runtime } from "../../runtime/runtime";
 import { describeDagSchedule, parseDateInZone } from "../../schedule/index";
-import { triggerRun } from "../../scheduler/triggerRun";
+import type { DagRegistry } from "../../dags/dagRegistry";
+import { manualRunDates, triggerRun, type ManualRunDates } from "../../scheduler/triggerRun";
 import { getDagRow, getDagVersion, listDagVersions, listImportErrors, setDagPaused } from "../../store/dags";
 import { gridCells, listRunsPage } from "../../store/runQueries";
 import { requireRole } from "../auth/authenticate";
 import {
   DagDetailQuerySchema,
   GridQuerySchema,
+  TriggerIntervalQuerySchema,
   TriggerRequestSchema,
   type DagDetail,
   type GridResponse,
   type GridRun,
   type ImportErrorListResponse,
   type PauseResponse,
+  type ManualRunDates as ManualRunDatesBody,
+  type TriggerIntervalResponse,
   type TriggerResponse,
 } from "../contract";
 import { getDagSummary, listDagSummaries } from "../dagsSummary";
@@ -77,22 +81,45 @@ async function grid(rt: Runtime, dagId: string, query: unknown): Promise<GridRes
   };
 }
 
+function loadedDag(registry: DagRegistry, dagId: string) {
+  const loaded = registry.get(dagId);
+  const versionId = registry.versionId(dagId);
+  if (!loaded || versionId === undefined) throw new HttpError(404, "not_found", `no DAG "${dagId}"`);
+  return { loaded, versionId };
+}
+
+function parseLogicalDate(text: string | undefined, timezone: string): Date | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parseDateInZone(text, timezone, "logicalDate");
+  } catch (err) {
+    throw new HttpError(400, "invalid_request", (err as Error).message);
+  }
+}
+
+const presentDates = (d: ManualRunDates): ManualRunDatesBody => ({
+  logicalDate: d.logicalDate.toISOString(),
+  dataIntervalStart: d.interval.start.toISOString(),
+  dataIntervalEnd: d.interval.end.toISOString(),
+  inferred: d.inferred,
+});
+
 async function trigger(rt: Runtime, dagId: string, body: unknown, res: Response): Promise<TriggerResponse> {
   const req = parseWith(TriggerRequestSchema, body, "body");
-  const loaded = rt.registry.get(dagId);
-  const versionId = rt.registry.versionId(dagId);
-  if (!loaded || versionId === undefined) throw new HttpError(404, "not_found", `no DAG "${dagId}"`);
-  let logicalDate: Date | undefined;
-  if (req.logicalDate !== undefined) {
-    try {
-      logicalDate = parseDateInZone(req.logicalDate, loaded.serialized.timezone, "logicalDate");
-    } catch (err) {
-      throw new HttpError(400, "invalid_request", (err as Error).message);
-    }
-  }
+  const { loaded, versionId } = loadedDag(rt.registry, dagId);
+  const logicalDate = parseLogicalDate(req.logicalDate, loaded.serialized.timezone);
   const run = await triggerRun(rt.db, loaded, versionId, { conf: req.conf ?? {}, logicalDate });
   await recordAction(rt.db, res, "trigger", `dag:${dagId}`, { runId: run.runId, dagRunId: run.dagRunId, conf: req.conf ?? {}, logicalDate: req.logicalDate ?? null });
-  return { dagId, runId: run.runId, dagRunId: run.dagRunId };
+  return { dagId, runId: run.runId, dagRunId: run.dagRunId, ...presentDates(run) };
+}
+
+/** What a trigger would cover now (the dialog shows it); creates nothing. */
+function triggerInterval(rt: Runtime, dagId: string, query: unknown): TriggerIntervalResponse {
+  const q = parseWith(TriggerIntervalQuerySchema, query, "query");
+  const { loaded } = loadedDag(rt.registry, dagId);
+  const logicalDate = parseLogicalDate(q.logicalDate, loaded.serialized.timezone);
+  // A TriggerError (an invalid date) is answered 400 by the error handler.
+  return { dagId, ...presentDates(manualRunDates(loaded.schedule, logicalDate, new Date())) };
 }
 
 async function pause(rt: Runtime, dagId: string, paused: boolean, res: Response): Promise<PauseResponse> {
@@ -111,6 +138,7 @@ export function dagsRouter(rt: Runtime): Router {
   });
   r.get("/dags/:dagId", async (req, res) => void res.json(await dagDetail(rt, strParam(req, "dagId"), parseWith(DagDetailQuerySchema, req.query, "query").versionId)));
   r.get("/dags/:dagId/grid", async (req, res) => void res.json(await grid(rt, strParam(req, "dagId"), req.query)));
+  r.get("/dags/:dagId/trigger-interval", (req, res) => void res.json(triggerInterval(rt, strParam(req, "dagId"), req.query)));
   r.post("/dags/:dagId/trigger", requireRole("operator"), async (req, res) => void res.status(201).json(await trigger(rt, strParam(req, "dagId"), req.body, res)));
   r.post("/dags/:dagId/pause", requireRole("operator"), async (req, res) => void res.json(await pause(rt, strParam(req, "dagId"), true, res)));
   r.post("/dags/:dagId/unpause", requireRole("operator"), async (req, res) => void res.json(await pause(rt, strParam(req, "dagId"), false, res)));
