@@ -3,6 +3,7 @@ import { loadConfig } from "../config/config";
 import { discoverRunningServices } from "../infra/serviceDiscovery";
 import { migrateLatest, createDb } from "../store/db";
 import { backfillCommand } from "./backfillCommands";
+import { dbCommand } from "./dbCommands";
 import { dlqCommand } from "./dlqCommands";
 import { listDags, pauseDag, printIntervals, triggerDag } from "./dagCommands";
 import { runApi, runScheduler, runStart, runWorker } from "./serve";
@@ -108,6 +109,7 @@ export function buildCli(): Command {
     });
 
   dlqCommand(program);
+  dbCommand(program);
 
   const users = program.command("users").description("manage dashboard and API users");
   users

@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { z } from "zod";
+import { parseRetentionMs, RETENTION_FORMAT } from "../model/retention";
 
 /** Where the default local services live; `pnpm start` falls back to private ones under `.runnel/`. */
 export const DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/runnel";
@@ -57,6 +58,8 @@ export const EnvSchema = z.object({
   RUNNEL_OPENLINEAGE_NAMESPACE: z.string().min(1).default("runnel"),
   /** OpenLineage namespace of warehouse tables; default `postgres://<host>:<port>` of RUNNEL_WAREHOUSE_URL. */
   RUNNEL_OPENLINEAGE_DATASET_NAMESPACE: z.string().min(1).optional(),
+  /** Keep this much run history (e.g. 90d): the leading scheduler runs `db clean --before <it>` once a day. Unset: never. */
+  RUNNEL_RETENTION: z.string().refine((v) => parseRetentionMs(v) !== null, { message: RETENTION_FORMAT }).optional(),
 });
 
 /** Where OpenLineage events go (at least one of `url` and `file` is set). */
@@ -100,6 +103,8 @@ export interface RunnelConfig {
   maxLogBytesPerTry: number;
   /** OpenLineage export; null (neither RUNNEL_OPENLINEAGE_URL nor RUNNEL_OPENLINEAGE_FILE set) turns it off. */
   openLineage: OpenLineageConfig | null;
+  /** RUNNEL_RETENTION in milliseconds; null: history is never cleaned automatically. */
+  retentionMs: number | null;
 }
 
 /** A configuration problem, with every bad variable named. */
@@ -144,6 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
             namespace: e.RUNNEL_OPENLINEAGE_NAMESPACE,
             datasetNamespace: e.RUNNEL_OPENLINEAGE_DATASET_NAMESPACE ?? null,
           },
+    retentionMs: e.RUNNEL_RETENTION === undefined ? null : parseRetentionMs(e.RUNNEL_RETENTION),
     ...overrides,
   };
 }

@@ -20,6 +20,7 @@ export function startScheduler(rt: Runtime): SchedulerLoop {
     intervalMs: rt.config.schedulerIntervalMs,
     reconcileIntervalMs: rt.config.reconcileIntervalMs,
     zombieTimeoutMs: rt.config.zombieTimeoutMs,
+    retentionMs: rt.config.retentionMs,
   });
   loop.start();
   rt.onClose(() => loop.stop());

@@ -9,6 +9,7 @@ import { advanceBackfills } from "./advanceBackfills";
 import { advanceReprocesses } from "./advanceReprocesses";
 import { createDatasetRuns } from "./createDatasetRuns";
 import { createDueRuns } from "./createDueRuns";
+import { HistoryRetention } from "./historyRetention";
 import type { LeaderLock } from "./leaderLock";
 import { reconcile } from "./reconcile";
 
@@ -24,6 +25,8 @@ export interface SchedulerLoopDeps {
   intervalMs: number;
   reconcileIntervalMs: number;
   zombieTimeoutMs: number;
+  /** RUNNEL_RETENTION: the leader cleans history older than this once a day; null/absent: never. */
+  retentionMs?: number | null;
   /** Injected clock (tests). */
   now?: () => Date;
 }
@@ -38,8 +41,12 @@ export class SchedulerLoop {
   private running: Promise<void> | undefined;
   private stopped = false;
   private lastReconcile = 0;
+  /** The daily history cleanup (RUNNEL_RETENTION), when configured. */
+  readonly retention: HistoryRetention | undefined;
 
-  constructor(private readonly deps: SchedulerLoopDeps) {}
+  constructor(private readonly deps: SchedulerLoopDeps) {
+    this.retention = deps.retentionMs ? new HistoryRetention({ db: deps.db, log: deps.log, retentionMs: deps.retentionMs }) : undefined;
+  }
 
   start(): void {
     this.stopped = false;
@@ -73,6 +80,7 @@ export class SchedulerLoop {
       await createDueRuns(creation, now);
       await createDatasetRuns(creation);
       await advanceReprocesses({ db: this.deps.db, dispatch: this.deps.dispatch, log: this.deps.log });
+      await this.retention?.maybeStart(now);
     }
     const reconcileDue = leader && Date.now() - this.lastReconcile >= this.deps.reconcileIntervalMs;
     await admitReadyTasks({ db: this.deps.db, dispatch: this.deps.dispatch }, { sweepAll: reconcileDue });
@@ -97,6 +105,7 @@ export class SchedulerLoop {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running;
+    await this.retention?.lastClean();
     await this.deps.leader.release();
   }
 }

@@ -32,4 +32,13 @@ describe("loadConfig", () => {
     expect(message).toContain('DATABASE_URL="mysql://x"');
     expect(message).toContain('RUNNEL_WORKER_CONCURRENCY="-2"');
   });
+
+  it("reads RUNNEL_RETENTION as days, hours or minutes and refuses anything else", () => {
+    expect(loadConfig({}).retentionMs).toBeNull();
+    expect(loadConfig({ RUNNEL_RETENTION: "90d" }).retentionMs).toBe(90 * 86_400_000);
+    expect(loadConfig({ RUNNEL_RETENTION: "12h" }).retentionMs).toBe(12 * 3_600_000);
+    for (const bad of ["90", "90 days", "0d", "-1d", "1.5d"]) {
+      expect(() => loadConfig({ RUNNEL_RETENTION: bad }), bad).toThrow(/RUNNEL_RETENTION=.*whole number of days, hours or minutes/);
+    }
+  });
 });
