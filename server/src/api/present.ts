@@ -58,6 +58,7 @@ export function presentAttempt(a: AttemptRow): Attempt {
     endDate: iso(a.end_date),
     error: a.error,
     errorCode: a.error_code,
+    stillRunningAfterCancel: a.abort_ignored_at !== null && a.state === "running",
   };
 }
 

@@ -10,7 +10,7 @@ import { AttemptState, TaskState } from "../model/states";
 import type { TaskContext } from "../sdk/types";
 import type { Db } from "../store/db";
 import type { ReadyDispatch } from "../store/taskInstances";
-import { claimTries, finishTries, heartbeat, type ClaimedTry, type ClaimRefusal, type ClaimRequest, type TryOutcome } from "../store/taskTries";
+import { claimTries, closeCanceledTry, finishTries, heartbeat, markAbortIgnored, triesNoLongerCurrent, type ClaimedTry, type ClaimRefusal, type ClaimRequest, type TryOutcome } from "../store/taskTries";
 import type { TaskJobData } from "./dispatcher";
 import { MicroBatcher } from "./microBatcher";
 import { rescheduleTry } from "../store/sensorTries";
@@ -24,6 +24,7 @@ import { runInChildProcess } from "./isolation/runInChildProcess";
 import { buildTaskContext, parseRunParams, TaskFailure } from "./taskContext";
 import type { Warehouse } from "./warehouse";
 import type { TryObserver } from "./tryObserver";
+import { ABORT_IGNORED_AFTER_MS, TryCanceledError } from "./tryCanceled";
 
 /** Where the runner finds task code: the process's DAG registry. */
 export interface DagLookup {
@@ -52,9 +53,22 @@ export interface TryRunnerDeps {
   outcomeRetryMs?: { first: number; max: number };
 }
 
+/** A try this worker is running: its live log and the abort a cancel (or its timeout) fires. */
+interface ActiveTry {
+  id: number;
+  tryNumber: number;
+  log: AttemptLog;
+  abort: AbortController;
+  /** The body returned or threw (the slot is free once the outcome is written). */
+  settled: boolean;
+  /** The poll found the try no longer current and aborted it. */
+  canceled: boolean;
+}
+
 /** How one try ended, for callers that print it. */
 export interface TryReport {
-  state: TaskState | "stale";
+  /** `canceled`: the try stopped because its task instance moved on (run canceled, task marked or cleared). */
+  state: TaskState | "stale" | "canceled";
   claim?: ClaimedTry;
   error?: string;
   lines: { level: string; message: string }[];
@@ -68,7 +82,9 @@ export interface TryReport {
  */
 export class TryRunner {
   readonly workerName: string;
-  private readonly active = new Map<string, { id: number; tryNumber: number; log: AttemptLog }>();
+  private readonly active = new Map<string, ActiveTry>();
+  /** A poll for canceled tries is in flight (the next tick skips rather than piles up). */
+  private polling = false;
   private timer: NodeJS.Timeout | undefined;
   /** Set by stopBackground: outcome writes still waiting for Postgres give up (the reconciler settles those tries). */
   private stopped = false;
@@ -94,12 +110,16 @@ export class TryRunner {
     return { db: this.deps.db, dispatch: this.deps.dispatch, log, random: this.deps.random };
   }
 
-  /** Starts the heartbeat and live-log flush loop (every `intervalMs`). */
+  /**
+   * Starts the heartbeat, live-log flush and cancel poll loop (every `intervalMs`): each tick asks
+   * Postgres, in one statement, which of this worker's tries are no longer current, and aborts them.
+   */
   startBackground(intervalMs = 1000, heartbeatEvery = 5): void {
     let ticks = 0;
     this.timer = setInterval(() => {
       ticks++;
       void this.flushLogs().catch((err: unknown) => this.deps.log.warn({ err }, "log flush failed"));
+      void this.abortCanceledTries().catch((err: unknown) => this.deps.log.warn({ err: describeError(err) }, "cancel poll failed"));
       if (ticks % heartbeatEvery === 0) {
         void heartbeat(this.deps.db, [...this.active.values()]).catch((err: unknown) => this.deps.log.warn({ err }, "heartbeat failed"));
       }
@@ -131,6 +151,35 @@ export class TryRunner {
         await new Promise((r) => setTimeout(r, Math.min(wait.max, wait.first * 2 ** Math.min(attempt - 1, 20))));
       }
     }
+  }
+
+  /** Aborts the bodies of running tries whose task instance moved on (canceled run, marked or cleared task). */
+  async abortCanceledTries(): Promise<void> {
+    if (this.polling) return;
+    const running = [...this.active.values()].filter((a) => !a.settled && !a.canceled);
+    if (!running.length) return;
+    this.polling = true;
+    try {
+      const gone = await triesNoLongerCurrent(this.deps.db, running);
+      for (const g of gone) {
+        const a = this.active.get(`${g.id}:${g.tryNumber}`);
+        if (a && !a.settled && !a.canceled) this.cancel(a);
+      }
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private cancel(a: ActiveTry): void {
+    a.canceled = true;
+    this.deps.log.info({ id: a.id, try: a.tryNumber }, "try is no longer current: aborting its body");
+    a.abort.abort(new TryCanceledError());
+    // An in-process body cannot be killed: if it ignores its signal, say so instead of pretending it stopped.
+    setTimeout(() => {
+      if (a.settled) return;
+      this.deps.log.warn({ id: a.id, try: a.tryNumber }, "still running after cancel; it ignores its abort signal");
+      void markAbortIgnored(this.deps.db, a.id, a.tryNumber).catch((err: unknown) => this.deps.log.warn({ err: describeError(err) }, "could not record an ignored abort"));
+    }, ABORT_IGNORED_AFTER_MS).unref();
   }
 
   private async flushLogs(): Promise<void> {
@@ -174,7 +223,8 @@ export class TryRunner {
   private async execute(claim: ClaimedTry): Promise<TryReport> {
     const key = `${claim.id}:${claim.tryNumber}`;
     const log = new AttemptLog(this.deps.echo ? (line) => this.deps.echo?.(claim, line) : undefined, { maxBytes: this.deps.maxLogBytesPerTry });
-    this.active.set(key, { id: claim.id, tryNumber: claim.tryNumber, log });
+    const entry: ActiveTry = { id: claim.id, tryNumber: claim.tryNumber, log, abort: new AbortController(), settled: false, canceled: false };
+    this.active.set(key, entry);
     const plog = this.deps.log.child({ traceId: claim.runId, dagId: claim.dagId, taskId: claim.taskId, try: claim.tryNumber });
     if (claim.queuedAt) this.deps.metrics?.queueWait.observe({ dag_id: claim.dagId }, (claim.startDate.getTime() - claim.queuedAt.getTime()) / 1000);
     const observer = this.deps.observer;
@@ -184,27 +234,33 @@ export class TryRunner {
     const started = performance.now();
     let report: TryReport;
     try {
-      const output = await this.invoke(claim, log);
-      report = await this.succeed(claim, log, output);
+      let output: unknown;
+      try {
+        output = await this.invoke(claim, log, entry.abort);
+      } finally {
+        entry.settled = true;
+      }
+      report = entry.canceled ? await this.canceled(claim, log) : await this.succeed(claim, log, output);
     } catch (err) {
-      report = err instanceof PokeRescheduled ? await this.reschedule(claim, log, err) : await this.fail(claim, log, err, plog);
+      if (entry.canceled) report = await this.canceled(claim, log);
+      else report = err instanceof PokeRescheduled ? await this.reschedule(claim, log, err) : await this.fail(claim, log, err, plog);
     } finally {
       this.active.delete(key);
     }
     this.deps.metrics?.taskDuration.observe({ dag_id: claim.dagId, state: String(report.state) }, (performance.now() - started) / 1000);
     this.deps.metrics?.taskFinished.inc({ dag_id: claim.dagId, state: String(report.state) });
-    observer?.finished(claim, task, { state: report.state, error: report.error });
+    // To an observer a canceled try is one whose task instance moved on without it (TryEnd's `stale`).
+    observer?.finished(claim, task, { state: report.state === "canceled" ? "stale" : report.state, error: report.error });
     plog.debug({ state: report.state }, "try finished");
     return report;
   }
 
-  private async invoke(claim: ClaimedTry, log: AttemptLog): Promise<unknown> {
+  private async invoke(claim: ClaimedTry, log: AttemptLog, controller: AbortController): Promise<unknown> {
     const loaded = this.deps.dags.get(claim.dagId);
     const spec = loaded?.dag.tasks.get(claim.taskId);
     const task = loaded?.serialized.tasks.find((t) => t.id === claim.taskId);
     if (!loaded || !spec || !task) throw new TaskFailure(`task ${claim.dagId}.${claim.taskId} is not in any loaded DAG file (removed, or its file has an import error)`, "TASK_NOT_FOUND");
     const params = parseRunParams(loaded.dag, claim.conf);
-    const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       if (task.timeoutMs === null) return;
@@ -266,7 +322,7 @@ export class TryRunner {
       logLines: log.drain(),
     };
     const result = await this.untilWritten(claim, "success", () => this.finishes.submit(outcome));
-    if (!result.won) return this.lostRace(claim, log);
+    if (!result.won) return await this.lostRace(claim, log);
     if (result.runState) this.deps.metrics?.runFinished.inc({ dag_id: claim.dagId, state: result.runState });
     return { state: TaskState.success, claim, lines: log.all };
   }
@@ -275,7 +331,7 @@ export class TryRunner {
   private async reschedule(claim: ClaimedTry, log: AttemptLog, poke: PokeRescheduled): Promise<TryReport> {
     const request = { id: claim.id, tryNumber: claim.tryNumber, nextPokeAt: poke.nextPokeAt, firstPokeAt: poke.firstPokeAt, logLines: log.drain() };
     const pokes = await this.untilWritten(claim, "reschedule", () => rescheduleTry(this.deps.db, request));
-    if (pokes === null) return this.lostRace(claim, log);
+    if (pokes === null) return await this.lostRace(claim, log);
     const delayMs = Math.max(0, poke.nextPokeAt.getTime() - Date.now());
     await this.deps.dispatch.dispatch({
       queued: [{ id: claim.id, tryNumber: claim.tryNumber, dagId: claim.dagId, queuePriority: claim.queuePriority, priorityWeight: claim.priorityWeight, delayMs, poke: pokes }],
@@ -283,9 +339,25 @@ export class TryRunner {
     return { state: TaskState.up_for_reschedule, claim, lines: log.all };
   }
 
-  private lostRace(claim: ClaimedTry, log: AttemptLog): TryReport {
+  /**
+   * The outcome write lost its fence: the task instance moved on (canceled, marked, cleared)
+   * before the poll noticed. Its attempt row is closed as canceled rather than left running.
+   */
+  private async lostRace(claim: ClaimedTry, log: AttemptLog): Promise<TryReport> {
     this.deps.log.warn({ traceId: claim.runId, taskId: claim.taskId, try: claim.tryNumber }, "completion rejected: this try is no longer the current one");
-    return { state: "stale", claim, lines: log.all };
+    const closed = await closeCanceledTry(this.deps.db, { id: claim.id, tryNumber: claim.tryNumber, reason: new TryCanceledError().message, logLines: log.drain() }).catch((err: unknown) => {
+      this.deps.log.warn({ err: describeError(err) }, "could not close the attempt of a stale try");
+      return false;
+    });
+    return { state: closed ? "canceled" : "stale", claim, lines: log.all };
+  }
+
+  /** The try was aborted because its task instance moved on: record the attempt as canceled (no retry, no dead letter). */
+  private async canceled(claim: ClaimedTry, log: AttemptLog): Promise<TryReport> {
+    log.warn("stopped: canceled (the run was canceled, or the task was marked or cleared while running)");
+    const request = { id: claim.id, tryNumber: claim.tryNumber, reason: new TryCanceledError().message, logLines: log.drain() };
+    await this.untilWritten(claim, "cancel", () => closeCanceledTry(this.deps.db, request));
+    return { state: "canceled", claim, lines: log.all };
   }
 
   private async fail(claim: ClaimedTry, log: AttemptLog, err: unknown, plog: Logger): Promise<TryReport> {
@@ -303,7 +375,7 @@ export class TryRunner {
         logLines: log.drain(),
       };
       const result = await this.untilWritten(claim, "skip", () => this.finishes.submit(outcome));
-      if (!result.won) return this.lostRace(claim, log);
+      if (!result.won) return await this.lostRace(claim, log);
       return { state: TaskState.skipped, claim, lines: log.all };
     }
     log.error(err instanceof Error && err.stack && !(err instanceof TaskFailure) ? err.stack : message);
@@ -311,7 +383,7 @@ export class TryRunner {
     const task = this.findTask(undefined, claim);
     const failed = { ...claim, error: message, errorCode: code, attemptState: AttemptState.failed, final, retryAfterMs: retryAfterDelay(err), logLines: log.drain() };
     const state = await this.untilWritten(claim, "failure", () => settleFailure(this.settleDeps(plog), failed, retryPolicyOf(task)));
-    if (state === null) return this.lostRace(claim, log);
+    if (state === null) return await this.lostRace(claim, log);
     return { state, claim, error: message, lines: log.all };
   }
 }

@@ -101,6 +101,11 @@ export const AttemptState = {
   lost: "lost",
   /** A sensor poke that returned false; the sensor will poke again. */
   rescheduled: "rescheduled",
+  /**
+   * A person canceled the run, marked the running task, or cleared it: the worker aborted the
+   * body (ctx.signal, or SIGTERM/SIGKILL of its child) and recorded this when it ended. No retry, no dead letter.
+   */
+  canceled: "canceled",
 } as const;
 export type AttemptState = (typeof AttemptState)[keyof typeof AttemptState];
 export const ATTEMPT_STATES = Object.values(AttemptState) as readonly AttemptState[];

@@ -72,12 +72,14 @@ export interface AttemptRow {
   end_date: Date | null;
   error: string | null;
   error_code: string | null;
+  /** Set when a canceled in-process body was still running after the worker's grace (migration 0015). */
+  abort_ignored_at: Date | null;
 }
 
 /** Attempts of a task instance, oldest first. */
 export async function listAttempts(db: Db, taskInstanceId: number): Promise<AttemptRow[]> {
   return db("task_attempts")
-    .select("try_number", "state", "worker", "queued_at", "start_date", "end_date", "error", "error_code")
+    .select("try_number", "state", "worker", "queued_at", "start_date", "end_date", "error", "error_code", "abort_ignored_at")
     .where({ task_instance_id: taskInstanceId })
     .orderBy("try_number") as Promise<AttemptRow[]>;
 }

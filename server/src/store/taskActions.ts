@@ -5,7 +5,9 @@ import { withConn, withTx, type PgConn } from "./pgConn";
 import { finalizeRuns } from "./runs";
 import { resolvePending, type AdmissionPolicy, type QueuedTask } from "./taskInstances";
 
-const TERMINAL_SQL = sqlList([...TERMINAL_TASK_STATES]);
+/** A running task instance can be cleared or marked too: its worker sees the try is no longer current and stops its body (executor/runTry.ts). */
+const CLEARABLE_STATES: ReadonlySet<TaskState> = new Set<TaskState>([...TERMINAL_TASK_STATES, TaskState.running]);
+const CLEARABLE_SQL = sqlList([...CLEARABLE_STATES]);
 const TERMINAL_LIST = [...TERMINAL_TASK_STATES];
 
 /** A person's action that cannot be applied; `code` maps to an HTTP status. */
@@ -83,7 +85,7 @@ export function selectWithDownstream(tis: readonly { task_id: string; upstream_t
   return picked;
 }
 
-/** Which task instances a clear takes (terminal ones) and leaves (still queued/running/...); pending ones are neither. */
+/** Which task instances a clear takes (terminal and running ones) and leaves (still queued/up for retry/...); pending ones are neither. */
 function planClear(tis: TiRow[], opts: ClearOptions): { clear: TiRow[]; skip: TiRow[] } {
   const known = new Set(tis.map((t) => t.task_id));
   const unknown = (opts.taskIds ?? []).filter((t) => !known.has(t));
@@ -91,8 +93,8 @@ function planClear(tis: TiRow[], opts: ClearOptions): { clear: TiRow[]; skip: Ti
   const picked = selectWithDownstream(tis, opts.taskIds ?? [...known], opts.downstream === true);
   const chosen = tis.filter((t) => picked.has(t.task_id) && (!opts.failedOnly || t.state === TaskState.failed || t.state === TaskState.upstream_failed));
   return {
-    clear: chosen.filter((t) => TERMINAL_TASK_STATES.has(t.state)),
-    skip: chosen.filter((t) => !TERMINAL_TASK_STATES.has(t.state) && t.state !== TaskState.pending),
+    clear: chosen.filter((t) => CLEARABLE_STATES.has(t.state)),
+    skip: chosen.filter((t) => !CLEARABLE_STATES.has(t.state) && t.state !== TaskState.pending),
   };
 }
 
@@ -113,11 +115,12 @@ async function resolveRun(conn: PgConn, dagRunId: number, policy: AdmissionPolic
 const SELECT_RUN_TIS = "SELECT id, task_id, state, try_number, upstream_task_ids FROM task_instances WHERE dag_run_id = $1 ORDER BY id";
 
 /**
- * Clears task instances of one run, in one transaction under the run's lock: the terminal ones
- * selected (and, with `downstream`, everything downstream of them) go back to `pending` with
+ * Clears task instances of one run, in one transaction under the run's lock: the terminal and
+ * running ones selected (a running one's worker stops its body within seconds and records the try
+ * `canceled`; the cleared task runs again as a new try) (and, with `downstream`, everything downstream of them) go back to `pending` with
  * `output = NULL` and `max_tries = try_number + retries + 1` (retries from the run's graph
  * version), the run goes back to `running` if it had ended, and the pending ones are judged at
- * once (queued or scheduled as `policy` says). Queued/running ones are left alone and returned as
+ * once (queued or scheduled as `policy` says). Queued/up-for-retry ones are left alone and returned as
  * `skipped`. A dry run reads the same lists without taking any lock and writes nothing. Hand the
  * result to the dispatch service after it returns.
  * @throws TaskActionError not_found (no run) or bad_request (unknown task id).
@@ -142,7 +145,7 @@ export async function clearTaskInstances(db: Db, dagRunId: number, opts: ClearOp
       `UPDATE task_instances t SET state = 'pending', output = NULL, max_tries = t.try_number + d.retries + 1,
          start_date = NULL, end_date = NULL, next_try_at = NULL, heartbeat_at = NULL, updated_at = clock_timestamp()
        FROM unnest($1::bigint[], $2::int[]) AS d(id, retries)
-       WHERE t.id = d.id AND t.state IN (${TERMINAL_SQL}) RETURNING t.id`,
+       WHERE t.id = d.id AND t.state IN (${CLEARABLE_SQL}) RETURNING t.id`,
       [plan.clear.map((t) => t.id), plan.clear.map((t) => retries.get(t.task_id) ?? 0)],
     );
     const clearedIds = new Set(done.rows.map((r) => r.id));
@@ -161,10 +164,12 @@ export interface MarkResult {
 }
 
 /**
- * Marks one task instance `success` or `failed` when it is terminal or pending (fenced on its
- * current state and try number), then judges the run's pending downstream and ends the run if
- * nothing is left open (an ended run is reopened first so its state is recomputed). Queued or
- * running task instances, and ones already in that state, are left alone (empty `marked`).
+ * Marks one task instance `success` or `failed` when it is terminal, pending or running (fenced on
+ * its current state and try number), then judges the run's pending downstream and ends the run if
+ * nothing is left open (an ended run is reopened first so its state is recomputed). A running
+ * one's worker then stops its body within seconds and records the try `canceled` (as Airflow's
+ * mark of a running task). Queued task instances, and ones already in that state, are left alone
+ * (empty `marked`).
  * `actor` (a username) is the actor of the task dead-letter history this writes (migration 0011).
  * @throws TaskActionError not_found.
  */
@@ -178,7 +183,7 @@ export async function markTaskInstance(db: Db, tiId: number, state: "success" | 
     if (actor !== undefined) await conn.query("SELECT set_config('runnel.actor', $1, true)", [actor]);
     const ti = (await conn.query<TiRow>("SELECT id, task_id, state, try_number, upstream_task_ids FROM task_instances WHERE id = $1 FOR UPDATE", [tiId])).rows[0];
     if (!ti) throw new TaskActionError("not_found", `no task instance ${tiId}`);
-    const eligible = ti.state !== state && (TERMINAL_TASK_STATES.has(ti.state) || ti.state === TaskState.pending);
+    const eligible = ti.state !== state && (CLEARABLE_STATES.has(ti.state) || ti.state === TaskState.pending);
     if (!eligible || dryRun) return { dagRunId, marked: eligible ? [toRef(ti)] : [], queued: [], scheduled: 0 };
     const n = await conn.query(
       `UPDATE task_instances SET state = $2, end_date = clock_timestamp(), next_try_at = NULL, updated_at = clock_timestamp()
@@ -186,6 +191,14 @@ export async function markTaskInstance(db: Db, tiId: number, state: "success" | 
       [tiId, state, ti.state, ti.try_number],
     );
     if (n.rowCount === 0) return { dagRunId, marked: [], queued: [], scheduled: 0 };
+    if (ti.state === TaskState.running) {
+      // The running try's own error names the person (the task-failure dead letter reads it); its worker closes the attempt.
+      await conn.query("UPDATE task_attempts SET error = $3 WHERE task_instance_id = $1 AND try_number = $2 AND state = 'running'", [
+        tiId,
+        ti.try_number,
+        `marked ${state}${actor !== undefined ? ` by ${actor}` : ""} while running`,
+      ]);
+    }
     await reopenRun(conn, dagRunId, ["success", "failed"]);
     return { dagRunId, marked: [toRef(ti)], ...(await resolveRun(conn, dagRunId, policy)) };
   });
@@ -193,8 +206,8 @@ export async function markTaskInstance(db: Db, tiId: number, state: "success" | 
 
 /**
  * Cancels a queued or running run: the run becomes `canceled` and its unfinished task
- * instances `removed`, in one transaction under the run's lock. A try still running loses its
- * fence when it finishes, so its result is dropped.
+ * instances `removed`, in one transaction under the run's lock. A try still running is stopped by
+ * its worker within seconds (ctx.signal aborted, or its child killed) and recorded `canceled`.
  * @returns the removed task instances (with their previous states).
  * @throws TaskActionError not_found, or conflict when the run has already ended.
  */

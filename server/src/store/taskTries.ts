@@ -307,3 +307,52 @@ export async function getTryFacts(db: Db, id: number): Promise<{ dagRunId: numbe
   const row = await db("task_instances").select("dag_run_id", "task_id", "dag_id", "max_tries", "try_number", "state").where({ id }).first();
   return row ? { dagRunId: row.dag_run_id, taskId: row.task_id, dagId: row.dag_id, maxTries: row.max_tries, tryNumber: row.try_number, state: row.state } : undefined;
 }
+
+/**
+ * Which of these tries (held by this worker) are no longer current: their task instance is not
+ * `running` with that try number any more (the run was canceled, the task marked or cleared by a
+ * person, or it moved on elsewhere). One index lookup per try; the worker polls this every second
+ * and aborts the bodies of the tries it returns.
+ */
+export async function triesNoLongerCurrent(db: Db, tries: readonly { id: number; tryNumber: number }[]): Promise<{ id: number; tryNumber: number }[]> {
+  if (!tries.length) return [];
+  const r = await withConn(db, (conn) =>
+    conn.query<{ id: number; try: number }>(
+      `SELECT h.id, h.try FROM unnest($1::bigint[], $2::int[]) AS h(id, try)
+       WHERE NOT EXISTS (SELECT 1 FROM task_instances ti WHERE ti.id = h.id AND ti.try_number = h.try AND ti.state = 'running')`,
+      [tries.map((t) => t.id), tries.map((t) => t.tryNumber)],
+    ),
+  );
+  return r.rows.map((row) => ({ id: Number(row.id), tryNumber: row.try }));
+}
+
+/**
+ * Ends the attempt row of a try whose task instance moved on without it (canceled, marked,
+ * cleared): state `canceled`, end_date now, its last log lines stored. Touches neither the task
+ * instance nor dead letters, so it counts as no failure and schedules no retry. Fenced: only an
+ * attempt still `running` whose task instance is no longer running that try.
+ * @returns whether the attempt was closed.
+ */
+export async function closeCanceledTry(db: Db, args: { id: number; tryNumber: number; reason: string; logLines?: LogLine[] }): Promise<boolean> {
+  const r = await withConn(db, (conn) =>
+    conn.query(
+      `WITH att AS (
+         UPDATE task_attempts a SET state = 'canceled', end_date = clock_timestamp(), error = coalesce(a.error, $3), error_code = 'CANCELED'
+         WHERE a.task_instance_id = $1 AND a.try_number = $2 AND a.state = 'running'
+           AND NOT EXISTS (SELECT 1 FROM task_instances ti WHERE ti.id = $1 AND ti.try_number = $2 AND ti.state = 'running')
+         RETURNING a.task_instance_id, a.try_number),
+       logs AS (
+         INSERT INTO task_logs (task_instance_id, try_number, ts, level, message, fields)
+         SELECT att.task_instance_id, att.try_number, l.ts, l.level, l.message, l.fields
+         FROM att CROSS JOIN jsonb_to_recordset($4::jsonb) AS l(ts timestamptz, level text, message text, fields jsonb) RETURNING 1)
+       SELECT (SELECT count(*) FROM logs) AS logged FROM att`,
+      [args.id, args.tryNumber, args.reason, JSON.stringify(args.logLines ?? [])],
+    ),
+  );
+  return (r.rowCount ?? 0) > 0;
+}
+
+/** Records that an aborted in-process body is still running a grace period later (it ignores its abort signal). */
+export async function markAbortIgnored(db: Db, id: number, tryNumber: number): Promise<void> {
+  await db("task_attempts").where({ task_instance_id: id, try_number: tryNumber, state: AttemptState.running }).whereNull("abort_ignored_at").update({ abort_ignored_at: db.fn.now() });
+}

@@ -46,6 +46,15 @@ function AttemptsTable({ attempts, selected, onSelect }: { attempts: Attempt[]; 
                 {a.worker ?? "—"}
               </td>
             </tr>
+            {a.stillRunningAfterCancel && (
+              <tr className={`error-row ${a.tryNumber === selected ? "row-selected" : ""}`}>
+                <td colSpan={6}>
+                  <span className="error-text" role="status">
+                    Try {a.tryNumber}: still running after cancel; it ignores its abort signal
+                  </span>
+                </td>
+              </tr>
+            )}
             {a.error && (
               <tr className={`error-row ${a.tryNumber === selected ? "row-selected" : ""}`}>
                 <td colSpan={6}>

@@ -28,6 +28,7 @@ export const ATTEMPT_STATE_STYLE: Record<AttemptState, StateStyle> = {
   skipped: TASK_STATE_STYLE.skipped,
   lost: { label: "lost", glyph: "?", className: "state-upstream-failed" },
   rescheduled: { label: "rescheduled", glyph: "⏱", className: "state-retry" },
+  canceled: { label: "canceled", glyph: "⊘", className: "state-removed" },
 };
 
 const FALLBACK: StateStyle = { label: "unknown", glyph: "?", className: "state-removed" };

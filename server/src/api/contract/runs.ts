@@ -85,6 +85,11 @@ export const AttemptSchema = z.object({
   endDate: isoString.nullable(),
   error: z.string().nullable(),
   errorCode: z.string().nullable(),
+  /**
+   * The try was canceled (run canceled, task marked or cleared) but its in-process body is still
+   * running: it ignores its abort signal and cannot be killed. False otherwise.
+   */
+  stillRunningAfterCancel: z.boolean(),
 });
 export type Attempt = z.infer<typeof AttemptSchema>;
 

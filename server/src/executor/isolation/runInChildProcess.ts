@@ -3,6 +3,7 @@ import { createInterface } from "node:readline";
 import { NonRetryableError, RetryAfterError, SkipError } from "../../sdk/errors";
 import type { AttemptLog } from "../attemptLog";
 import { TaskFailure } from "../taskContext";
+import { CHILD_KILL_GRACE_MS, TryCanceledError } from "../tryCanceled";
 import type { ChildTaskMessage, ChildTaskOutcome, ChildTaskRequest } from "./protocol";
 
 const CHILD_MAIN = new URL("./taskChildMain.mjs", import.meta.url);
@@ -22,7 +23,8 @@ function rebuildError(o: Extract<ChildTaskOutcome, { ok: false }>): Error {
 /**
  * Runs one try's task function in a child process (`isolation: "process"`): a CPU-bound or
  * runaway task cannot stall the worker (its job lock renewals, heartbeats and other tries), and
- * `signal` (the task's timeout) kills the child outright. The child's log lines and anything it
+ * `signal` kills the child: outright at the task's timeout; SIGTERM, then SIGKILL after
+ * CHILD_KILL_GRACE_MS, when the try was canceled (TryCanceledError). The child's log lines and anything it
  * prints go to the try's log as they happen. Resolves with the function's output; rejects with
  * the error it threw (Runnel errors keep their meaning), or a failure naming how the child ended.
  */
@@ -30,8 +32,16 @@ export function runInChildProcess(req: ChildTaskRequest, log: AttemptLog, signal
   return new Promise((resolve, reject) => {
     const child = fork(CHILD_MAIN, [], { serialization: "advanced", stdio: ["ignore", "pipe", "pipe", "ipc"] });
     let outcome: ChildTaskOutcome | undefined;
+    let killTimer: NodeJS.Timeout | undefined;
+    // A timeout kills outright; a cancel asks first (SIGTERM) and kills after a grace period.
     const kill = (): void => {
-      child.kill("SIGKILL");
+      if (!(signal.reason instanceof TryCanceledError)) {
+        child.kill("SIGKILL");
+        return;
+      }
+      child.kill("SIGTERM");
+      killTimer = setTimeout(() => child.kill("SIGKILL"), CHILD_KILL_GRACE_MS);
+      killTimer.unref();
     };
     if (signal.aborted) kill();
     signal.addEventListener("abort", kill, { once: true });
@@ -53,6 +63,7 @@ export function runInChildProcess(req: ChildTaskRequest, log: AttemptLog, signal
     });
     child.once("close", (code, sig) => {
       signal.removeEventListener("abort", kill);
+      if (killTimer) clearTimeout(killTimer);
       if (outcome?.ok) resolve(outcome.output);
       else if (outcome) reject(rebuildError(outcome));
       else if (signal.aborted) reject(signal.reason instanceof Error ? signal.reason : new Error("aborted"));
