@@ -4,6 +4,7 @@ import { presentAttempt } from "../../src/api/present";
 import { CHILD_KILL_GRACE_MS } from "../../src/executor/tryCanceled";
 import { listAttempts } from "../../src/store/runQueries";
 import { cancelRun, clearTaskInstances, markTaskInstance } from "../../src/store/taskActions";
+import { startApiStack, type ApiStack } from "../helpers/apiServer";
 import { attemptsOf, createEngineEnv, startEngine, taskStates, trigger, waitFor, waitForRunEnd, type Engine, type EngineEnv } from "../helpers/engine";
 
 /**
@@ -141,5 +142,34 @@ describe("cancel stops the code", () => {
     const [after] = await listAttempts(env.db, id);
     expect(presentAttempt(after!).stillRunningAfterCancel).toBe(false);
     expect(await deadLettersOf(runId)).toBe(0);
+  });
+});
+
+describe("cancel through the API, with the try on another worker", () => {
+  let stack: ApiStack;
+  let worker: Engine;
+  beforeAll(async () => {
+    // The API process runs the scheduler but no worker; the try runs in a separate runtime's worker.
+    stack = await startApiStack("cancelapi", { worker: false, config: { dagsFolder: DAGS } });
+    worker = await startEngine(stack.env.config, { scheduler: false });
+  });
+  afterAll(async () => {
+    await worker?.close();
+    await stack?.close();
+  });
+
+  it("POST /api/runs/:id/cancel stops the try on the other worker within 5 s; the task instance payload shows it canceled", async () => {
+    const runId = await trigger(stack.engine.rt, "cancel_honours", {}, new Date("2024-07-01T00:00:00Z"));
+    await waitFor("wait running", async () => ((await attemptsOf(stack.env.db, runId, "wait")).some((a) => a.state === "running") ? true : undefined));
+    const t0 = Date.now();
+    const res = await stack.call("operator", `/api/runs/${runId}/cancel`, { method: "POST", body: {} });
+    expect(res.status).toBe(200);
+    const attempt = await waitFor("wait to end", async () => (await attemptsOf(stack.env.db, runId, "wait")).find((a) => a.state !== "running"));
+    expect(attempt.state).toBe("canceled");
+    expect(attempt.end_date!.getTime() - t0).toBeLessThan(STOP_WITHIN_MS);
+    const row = await stack.env.db("task_instances").where({ dag_run_id: runId, task_id: "wait" }).first<{ id: number }>("id");
+    const detail = (await (await stack.call("viewer", `/api/task-instances/${row!.id}`)).json()) as { state: string; attempts: Array<{ state: string; stillRunningAfterCancel: boolean }> };
+    expect(detail.state).toBe("removed");
+    expect(detail.attempts).toEqual([expect.objectContaining({ state: "canceled", stillRunningAfterCancel: false })]);
   });
 });
