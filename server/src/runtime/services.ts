@@ -17,6 +17,7 @@ export function startScheduler(rt: Runtime): SchedulerLoop {
     dispatcher: rt.dispatcher,
     leader: new LeaderLock(rt.config.databaseUrl),
     log: rt.log,
+    metrics: rt.metrics,
     intervalMs: rt.config.schedulerIntervalMs,
     reconcileIntervalMs: rt.config.reconcileIntervalMs,
     zombieTimeoutMs: rt.config.zombieTimeoutMs,

@@ -1,5 +1,5 @@
 import type { Db } from "../store/db";
-import { dagsWithQueuedRuns, finalizeRunIfDone, startQueuedRuns } from "../store/runs";
+import { dagsWithQueuedRuns, finalizeRunIfDone, startQueuedRuns, type EndedRun } from "../store/runs";
 import { withConn } from "../store/pgConn";
 import { resolvePending } from "../store/taskInstances";
 import type { TaskDispatch } from "./taskDispatch";
@@ -8,6 +8,8 @@ export interface AdmissionDeps {
   db: Db;
   /** The one admission-and-dispatch path: DAG caps, priority, push. */
   dispatch: Pick<TaskDispatch, "limits" | "admitScheduled">;
+  /** Hears each run this pass ended (the runs_total metric). */
+  onRunEnded?: (run: EndedRun) => void;
 }
 
 export interface AdmissionResult {
@@ -38,7 +40,12 @@ export async function admitReadyTasks(deps: AdmissionDeps, options: { sweepAll?:
   let finishedRuns = 0;
   if (resolved.touchedRuns.size) {
     await withConn(deps.db, async (conn) => {
-      for (const runId of resolved.touchedRuns) if (await finalizeRunIfDone(conn, runId)) finishedRuns++;
+      for (const runId of resolved.touchedRuns) {
+        const ended = await finalizeRunIfDone(conn, runId);
+        if (!ended) continue;
+        finishedRuns++;
+        deps.onRunEnded?.(ended);
+      }
     });
   }
   return { startedRuns: started.length, queued: queued.length, finishedRuns };

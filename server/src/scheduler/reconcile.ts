@@ -2,7 +2,7 @@ import type { LoadedDag } from "../dags/dagFolder";
 import { jobIdForRow, pokeOfRow, type BullDispatcher } from "../executor/dispatcher";
 import { settleLostTry, type SettleDeps } from "../executor/settleFailure";
 import { withConn } from "../store/pgConn";
-import { finalizeRunIfDone, runningRunsWithNothingOpen } from "../store/runs";
+import { finalizeRunIfDone, runningRunsWithNothingOpen, type EndedRun } from "../store/runs";
 
 export interface ReconcileDeps extends SettleDeps {
   /** BullMQ itself: which jobs it will still deliver, and removing dead ones. Re-enqueues go through `dispatch` like all other work. */
@@ -12,6 +12,8 @@ export interface ReconcileDeps extends SettleDeps {
   zombieTimeoutMs: number;
   /** Queued work younger than this is left alone (its enqueue may be in flight). */
   graceMs: number;
+  /** Hears each run the reconciler ended (the runs_total metric). */
+  onRunEnded?: (run: EndedRun) => void;
 }
 
 export interface ReconcileResult {
@@ -80,7 +82,12 @@ export async function reconcile(deps: ReconcileDeps, batch = 2000): Promise<Reco
   const stuck = await runningRunsWithNothingOpen(deps.db);
   if (stuck.length) {
     await withConn(deps.db, async (conn) => {
-      for (const runId of stuck) if (await finalizeRunIfDone(conn, runId)) finishedRuns++;
+      for (const runId of stuck) {
+        const ended = await finalizeRunIfDone(conn, runId);
+        if (!ended) continue;
+        finishedRuns++;
+        deps.onRunEnded?.(ended);
+      }
     });
   }
   return { reenqueued: lost.length, zombies: zombies.length, finishedRuns };

@@ -1,6 +1,8 @@
 import type { DagRegistry } from "../dags/dagRegistry";
 import type { BullDispatcher } from "../executor/dispatcher";
 import type { Logger } from "../obs/logger";
+import type { RunnelMetrics } from "../obs/metrics";
+import type { EndedRun } from "../store/runs";
 import { runnableDagIds } from "../store/dags";
 import type { Db } from "../store/db";
 import type { TaskDispatch } from "./taskDispatch";
@@ -22,6 +24,8 @@ export interface SchedulerLoopDeps {
   dispatcher: BullDispatcher;
   leader: LeaderLock;
   log: Logger;
+  /** Counts the runs this scheduler ends (admission cascades, the reconciler), as workers count theirs. */
+  metrics?: RunnelMetrics;
   intervalMs: number;
   reconcileIntervalMs: number;
   zombieTimeoutMs: number;
@@ -47,6 +51,10 @@ export class SchedulerLoop {
   constructor(private readonly deps: SchedulerLoopDeps) {
     this.retention = deps.retentionMs ? new HistoryRetention({ db: deps.db, log: deps.log, retentionMs: deps.retentionMs }) : undefined;
   }
+
+  private readonly countRunEnd = (run: EndedRun): void => {
+    this.deps.metrics?.runFinished.inc({ dag_id: run.dagId, state: run.state });
+  };
 
   start(): void {
     this.stopped = false;
@@ -83,7 +91,7 @@ export class SchedulerLoop {
       await this.retention?.maybeStart(now);
     }
     const reconcileDue = leader && Date.now() - this.lastReconcile >= this.deps.reconcileIntervalMs;
-    await admitReadyTasks({ db: this.deps.db, dispatch: this.deps.dispatch }, { sweepAll: reconcileDue });
+    await admitReadyTasks({ db: this.deps.db, dispatch: this.deps.dispatch, onRunEnded: this.countRunEnd }, { sweepAll: reconcileDue });
     // After admission, so fresh work never waits for backfill runs being launched. Every
     // scheduler may advance backfills: each one is advanced under its own advisory lock.
     await advanceBackfills({ db: this.deps.db, dags, dispatch: this.deps.dispatch, log: this.deps.log });
@@ -95,6 +103,7 @@ export class SchedulerLoop {
         dispatcher: this.deps.dispatcher,
         dags,
         log: this.deps.log,
+        onRunEnded: this.countRunEnd,
         zombieTimeoutMs: this.deps.zombieTimeoutMs,
         graceMs: Math.min(5000, this.deps.reconcileIntervalMs),
       });

@@ -149,7 +149,18 @@ export async function dagsWithQueuedRuns(db: Db): Promise<string[]> {
  * @returns the new state of each run that ended.
  */
 export async function finalizeRuns(conn: PgConn, dagRunIds: readonly number[]): Promise<Map<number, RunState>> {
-  const result = await conn.query<{ id: number; state: RunState }>(
+  return new Map([...(await endRuns(conn, dagRunIds))].map(([id, r]) => [id, r.state]));
+}
+
+/** A run that a finalize just ended. */
+export interface EndedRun {
+  dagId: string;
+  state: RunState;
+}
+
+/** finalizeRuns, with the DAG of each run it ended (for whoever counts run ends). */
+async function endRuns(conn: PgConn, dagRunIds: readonly number[]): Promise<Map<number, EndedRun>> {
+  const result = await conn.query<{ id: number; state: RunState; dag_id: string }>(
     `WITH s AS (
        SELECT t.dag_run_id,
               count(*) FILTER (WHERE t.state NOT IN (${TERMINAL_TASK_SQL})) AS open,
@@ -158,15 +169,15 @@ export async function finalizeRuns(conn: PgConn, dagRunIds: readonly number[]): 
        FROM task_instances t WHERE t.dag_run_id = ANY($1::bigint[]) GROUP BY t.dag_run_id)
      UPDATE dag_runs r SET state = CASE WHEN s.failed_leaves > 0 THEN 'failed' ELSE 'success' END, end_date = clock_timestamp()
      FROM s WHERE r.id = s.dag_run_id AND r.state = 'running' AND s.open = 0
-     RETURNING r.id, r.state`,
+     RETURNING r.id, r.state, r.dag_id`,
     [dagRunIds],
   );
-  return new Map(result.rows.map((r) => [r.id, r.state]));
+  return new Map(result.rows.map((r) => [r.id, { dagId: r.dag_id, state: r.state }]));
 }
 
-/** One run: see finalizeRuns. @returns the new state, or null when it did not end. */
-export async function finalizeRunIfDone(conn: PgConn, dagRunId: number): Promise<RunState | null> {
-  return (await finalizeRuns(conn, [dagRunId])).get(dagRunId) ?? null;
+/** One run: see finalizeRuns. @returns the run's DAG and new state, or null when it did not end. */
+export async function finalizeRunIfDone(conn: PgConn, dagRunId: number): Promise<EndedRun | null> {
+  return (await endRuns(conn, [dagRunId])).get(dagRunId) ?? null;
 }
 
 /** Running runs with no open task instance left (repairs a finalize lost to a crash). */

@@ -72,6 +72,17 @@ describe("the reconciler", () => {
     expect((await reconcile(deps())).reenqueued).toBe(0);
   });
 
+  it("ends a running run whose task instances have all ended, and reports it for the runs_total metric", async () => {
+    const runId = await trigger(rt, "limited");
+    await rt.db("dag_runs").where({ id: runId }).update({ state: "running" });
+    await rt.db("task_instances").where({ dag_run_id: runId }).update({ state: "success" });
+    const ended: Array<{ dagId: string; state: string }> = [];
+    const result = await reconcile({ ...deps(), onRunEnded: (r) => ended.push(r) });
+    expect(result.finishedRuns).toBe(1);
+    expect(ended).toEqual([{ dagId: "limited", state: "success" }]);
+    expect((await rt.db("dag_runs").where({ id: runId }).first()).state).toBe("success");
+  });
+
   it("leaves a dags test run's queued tries to the CLI that runs them", async () => {
     const runId = await trigger(rt, "limited");
     await rt.db("dag_runs").where({ id: runId }).update({ state: "running", run_type: "test" });
