@@ -81,9 +81,10 @@ async function candidateRuns(db: Db, o: CleanOptions, afterId: number, limit: nu
         AND NOT EXISTS (
           SELECT 1 FROM task_instances ti JOIN dataset_events e ON e.task_instance_id = ti.id
            WHERE ti.dag_run_id = r.id
-             AND NOT EXISTS (SELECT 1 FROM dataset_events n
-                              WHERE n.dataset_id = e.dataset_id AND n.id > e.id
-                                AND (n.partition = e.partition OR (n.partition IS NULL AND e.partition IS NULL))))
+             -- Two branches so each can use dataset_events_dataset_idx (an OR on partition cannot).
+             AND CASE WHEN e.partition IS NULL
+                      THEN NOT EXISTS (SELECT 1 FROM dataset_events n WHERE n.dataset_id = e.dataset_id AND n.partition IS NULL AND n.id > e.id)
+                      ELSE NOT EXISTS (SELECT 1 FROM dataset_events n WHERE n.dataset_id = e.dataset_id AND n.partition = e.partition AND n.id > e.id) END)
         AND NOT EXISTS (
           SELECT 1 FROM dead_letters d
            WHERE d.status = ANY(?::text[])
