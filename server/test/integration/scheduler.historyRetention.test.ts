@@ -106,4 +106,27 @@ describe("RUNNEL_RETENTION on the leading scheduler", () => {
     expect(await exists(older)).toBe(false);
     expect(await exists(newest)).toBe(true);
   });
+
+  it("keeps the runs of an unfinished backfill and of a running reprocess; once they are done the runs go and their links with them", async () => {
+    const cutoff = new Date("2033-01-01T00:00:00Z");
+    const ended = new Date(cutoff.getTime() - DAY_MS);
+    const backfilled = await endedRun("of_backfill", ended);
+    const reprocessed = await endedRun("of_reprocess", ended);
+    const [bf] = await env.db("backfills").insert({ dag_id: "lineage_c", from_date: ended, to_date: ended, state: "running" }).returning<Array<{ id: number }>>("id");
+    await env.db("backfill_dates").insert({ backfill_id: bf!.id, logical_date: ended, data_interval_end: ended, action: "create", dag_run_id: backfilled, launched_at: ended });
+    const [rp] = await env.db("reprocesses").insert({ uri: "warehouse.lin_c_z", partition: "2024-01-01", requested_by: "test", state: "running" }).returning<Array<{ id: number }>>("id");
+    await env.db("reprocess_runs").insert({ reprocess_id: rp!.id, dag_run_id: reprocessed, wave: 1, task_ids: ["load_z"] });
+
+    expect((await cleanHistory(env.db, { before: cutoff, dagId: "lineage_c" })).dag_runs).toBe(0);
+    expect(await exists(backfilled)).toBe(true);
+    expect(await exists(reprocessed)).toBe(true);
+
+    await env.db("backfills").where({ id: bf!.id }).update({ state: "completed" });
+    await env.db("reprocesses").where({ id: rp!.id }).update({ state: "completed" });
+    expect(await cleanHistory(env.db, { before: cutoff, dagId: "lineage_c" })).toMatchObject({ dag_runs: 2, reprocess_runs: 1 });
+    expect(await exists(backfilled)).toBe(false);
+    expect(await exists(reprocessed)).toBe(false);
+    // The backfill's date stays, no longer linked to a run.
+    expect(await env.db("backfill_dates").where({ backfill_id: bf!.id }).pluck("dag_run_id")).toEqual([null]);
+  });
 });
