@@ -48,8 +48,8 @@ async function untilEnded(dagRunId: number, taskId: string, tryNumber = 1, timeo
 }
 
 async function deadLettersOf(dagRunId: number): Promise<number> {
-  const [{ n }] = await env.db("dead_letters").where({ dag_run_id: dagRunId }).count<{ n: string }[]>({ n: "*" });
-  return Number(n);
+  const rows = await env.db("dead_letters").where({ dag_run_id: dagRunId }).count<{ n: string }[]>({ n: "*" });
+  return Number(rows[0]?.n ?? 0);
 }
 
 async function logOf(dagRunId: number, taskId: string): Promise<string[]> {
