@@ -1,5 +1,5 @@
 import type { SerializedDag } from "../model/graph";
-import { TERMINAL_TASK_STATES, TaskState, sqlList } from "../model/states";
+import { TERMINAL_TASK_STATES, TaskState } from "../model/states";
 import type { Db } from "./db";
 import { withConn, withTx, type PgConn } from "./pgConn";
 import { finalizeRuns } from "./runs";
@@ -7,7 +7,6 @@ import { resolvePending, type AdmissionPolicy, type QueuedTask } from "./taskIns
 
 /** A running task instance can be cleared or marked too: its worker sees the try is no longer current and stops its body (executor/runTry.ts). */
 const CLEARABLE_STATES: ReadonlySet<TaskState> = new Set<TaskState>([...TERMINAL_TASK_STATES, TaskState.running]);
-const CLEARABLE_SQL = sqlList([...CLEARABLE_STATES]);
 const TERMINAL_LIST = [...TERMINAL_TASK_STATES];
 
 /** A person's action that cannot be applied; `code` maps to an HTTP status. */
@@ -35,6 +34,11 @@ export interface ClearOptions {
   downstream?: boolean;
   failedOnly?: boolean;
   dryRun?: boolean;
+  /**
+   * Also clear running task instances (a person's clear, as Airflow's): their worker stops the try
+   * and it runs again. Without it (reprocess, backfill, replay) running ones are left alone as `skipped`.
+   */
+  stopRunning?: boolean;
 }
 
 /** Result of a clear: hand it to the dispatch service after the call (`queued` to push, `scheduled` to admit). */
@@ -85,6 +89,9 @@ export function selectWithDownstream(tis: readonly { task_id: string; upstream_t
   return picked;
 }
 
+/** The states a clear takes: terminal ones, and running ones too for a person's clear (`stopRunning`). */
+const clearableStates = (opts: ClearOptions): ReadonlySet<TaskState> => (opts.stopRunning ? CLEARABLE_STATES : TERMINAL_TASK_STATES);
+
 /** Which task instances a clear takes (terminal and running ones) and leaves (still queued/up for retry/...); pending ones are neither. */
 function planClear(tis: TiRow[], opts: ClearOptions): { clear: TiRow[]; skip: TiRow[] } {
   const known = new Set(tis.map((t) => t.task_id));
@@ -92,9 +99,10 @@ function planClear(tis: TiRow[], opts: ClearOptions): { clear: TiRow[]; skip: Ti
   if (unknown.length) throw new TaskActionError("bad_request", `taskIds: no task ${unknown.map((u) => JSON.stringify(u)).join(", ")} in this run`);
   const picked = selectWithDownstream(tis, opts.taskIds ?? [...known], opts.downstream === true);
   const chosen = tis.filter((t) => picked.has(t.task_id) && (!opts.failedOnly || t.state === TaskState.failed || t.state === TaskState.upstream_failed));
+  const clearable = clearableStates(opts);
   return {
-    clear: chosen.filter((t) => CLEARABLE_STATES.has(t.state)),
-    skip: chosen.filter((t) => !CLEARABLE_STATES.has(t.state) && t.state !== TaskState.pending),
+    clear: chosen.filter((t) => clearable.has(t.state)),
+    skip: chosen.filter((t) => !clearable.has(t.state) && t.state !== TaskState.pending),
   };
 }
 
@@ -115,12 +123,13 @@ async function resolveRun(conn: PgConn, dagRunId: number, policy: AdmissionPolic
 const SELECT_RUN_TIS = "SELECT id, task_id, state, try_number, upstream_task_ids FROM task_instances WHERE dag_run_id = $1 ORDER BY id";
 
 /**
- * Clears task instances of one run, in one transaction under the run's lock: the terminal and
- * running ones selected (a running one's worker stops its body within seconds and records the try
- * `canceled`; the cleared task runs again as a new try) (and, with `downstream`, everything downstream of them) go back to `pending` with
+ * Clears task instances of one run, in one transaction under the run's lock: the terminal ones
+ * selected, and with `stopRunning` the running ones too (their worker stops the body within seconds
+ * and records the try `canceled`; the task runs again as a new try), and, with `downstream`,
+ * everything downstream of them, go back to `pending` with
  * `output = NULL` and `max_tries = try_number + retries + 1` (retries from the run's graph
  * version), the run goes back to `running` if it had ended, and the pending ones are judged at
- * once (queued or scheduled as `policy` says). Queued/up-for-retry ones are left alone and returned as
+ * once (queued or scheduled as `policy` says). The others that are not pending are left alone and returned as
  * `skipped`. A dry run reads the same lists without taking any lock and writes nothing. Hand the
  * result to the dispatch service after it returns.
  * @throws TaskActionError not_found (no run) or bad_request (unknown task id).
@@ -145,8 +154,8 @@ export async function clearTaskInstances(db: Db, dagRunId: number, opts: ClearOp
       `UPDATE task_instances t SET state = 'pending', output = NULL, max_tries = t.try_number + d.retries + 1,
          start_date = NULL, end_date = NULL, next_try_at = NULL, heartbeat_at = NULL, updated_at = clock_timestamp()
        FROM unnest($1::bigint[], $2::int[]) AS d(id, retries)
-       WHERE t.id = d.id AND t.state IN (${CLEARABLE_SQL}) RETURNING t.id`,
-      [plan.clear.map((t) => t.id), plan.clear.map((t) => retries.get(t.task_id) ?? 0)],
+       WHERE t.id = d.id AND t.state = ANY($3::text[]) RETURNING t.id`,
+      [plan.clear.map((t) => t.id), plan.clear.map((t) => retries.get(t.task_id) ?? 0), [...clearableStates(opts)]],
     );
     const clearedIds = new Set(done.rows.map((r) => r.id));
     await reopenRun(conn, dagRunId, ["success", "failed"]);

@@ -115,7 +115,7 @@ describe("cancel stops the code", () => {
     const runId = await trigger(engine.rt, "cancel_honours", {}, nextDay());
     await untilRunning(runId, "wait");
     const t0 = Date.now();
-    const cleared = await clearTaskInstances(env.db, runId, { taskIds: ["wait"] }, engine.rt.dispatch);
+    const cleared = await clearTaskInstances(env.db, runId, { taskIds: ["wait"], stopRunning: true }, engine.rt.dispatch);
     await engine.rt.dispatch.dispatch(cleared);
     expect(cleared.cleared.map((c) => c.taskId)).toEqual(["wait"]);
     const first = await untilEnded(runId, "wait", 1);

@@ -47,7 +47,8 @@ async function runDetail(rt: Runtime, dagRunId: number): Promise<RunDetail> {
 async function clear(rt: Runtime, dagRunId: number, body: unknown, res: Response): Promise<ClearResponse> {
   const req = parseWith(ClearRequestSchema, body, "body");
   const run = await mustGetRun(rt, dagRunId);
-  const result = await clearTaskInstances(rt.db, dagRunId, req, rt.dispatch);
+  // A person's clear also stops and reruns running tries (Airflow's); reprocess/backfill/replay leave them.
+  const result = await clearTaskInstances(rt.db, dagRunId, { ...req, stopRunning: true }, rt.dispatch);
   await rt.dispatch.dispatch(result);
   if (!req.dryRun) await recordAction(rt.db, res, "clear", `run:${run.dag_id}/${run.run_id}`, { ...req, cleared: result.cleared.map((c) => c.taskId) });
   return { dryRun: req.dryRun, cleared: result.cleared, skipped: result.skipped };
