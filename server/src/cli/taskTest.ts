@@ -1,6 +1,7 @@
 import type { RunnelConfig } from "../config/config";
 import { loadDagFolder, type LoadedDag } from "../dags/dagFolder";
-import { AttemptLog, captureConsole, withAttemptLog } from "../executor/attemptLog";
+import { AttemptLog, captureConsole } from "../executor/attemptLog";
+import { runWithTimeout } from "../executor/tryTimeout";
 import { concludeCheck, judgeCheck } from "../executor/runCheck";
 import { pokeUntilTrue } from "../executor/sensorPoke";
 import { buildTaskContext, parseRunParams, TaskFailure } from "../executor/taskContext";
@@ -9,7 +10,7 @@ import { createWarehouse } from "../executor/warehouse";
 import type { SerializedTask } from "../model/graph";
 import { RunType, TaskState } from "../model/states";
 import { dueIntervals, inferManualInterval, intervalForLogicalDate, parseDateInZone, type CompiledSchedule, type DataInterval } from "../schedule/index";
-import { runnelErrorCode, TaskTimeoutError } from "../sdk/errors";
+import { runnelErrorCode } from "../sdk/errors";
 import type { TaskSpec } from "../sdk/defineDag";
 import type { TaskContext } from "../sdk/types";
 import { dagIdOwners } from "../store/dags";
@@ -187,17 +188,8 @@ async function runOnce(spec: TaskSpec, task: SerializedTask, ctx: TaskContext<Re
   const check = spec.check;
   const sensor = task.sensor;
   const body = check ? async () => concludeCheck(check, context, await judgeCheck(check, context)) : sensor ? () => pokeUntilTrue(sensor, run, log, controller.signal) : run;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    if (task.timeoutMs === null) return;
-    timer = setTimeout(() => {
-      const err = new TaskTimeoutError(`task timed out after ${task.timeoutMs} ms`, task.timeoutMs ?? 0);
-      controller.abort(err);
-      reject(err);
-    }, task.timeoutMs);
-  });
   try {
-    const output = await Promise.race([withAttemptLog(log, () => Promise.resolve().then(body)), timeout]);
+    const output = await runWithTimeout(task.timeoutMs, controller, log, body);
     try {
       return { state: TaskState.success, output: output === undefined ? undefined : JSON.parse(JSON.stringify(output)) };
     } catch (err) {
@@ -212,8 +204,6 @@ async function runOnce(spec: TaskSpec, task: SerializedTask, ctx: TaskContext<Re
     }
     log.error(err instanceof Error && err.stack ? err.stack : message);
     return { state: TaskState.failed };
-  } finally {
-    if (timer) clearTimeout(timer);
   }
 }
 

@@ -5,7 +5,7 @@ import type { TaskSpec } from "../sdk/defineDag";
 import { describeError, isInfrastructureError } from "../infra/serviceErrors";
 import type { Logger } from "../obs/logger";
 import type { RunnelMetrics } from "../obs/metrics";
-import { retryAfterDelay, runnelErrorCode, TaskTimeoutError } from "../sdk/errors";
+import { retryAfterDelay, runnelErrorCode } from "../sdk/errors";
 import { AttemptState, TaskState } from "../model/states";
 import type { TaskContext } from "../sdk/types";
 import type { Db } from "../store/db";
@@ -16,7 +16,8 @@ import { MicroBatcher } from "./microBatcher";
 import { rescheduleTry } from "../store/sensorTries";
 import { PokeRescheduled, pokeOnce, pokeUntilTrue } from "./sensorPoke";
 import { insertLogLines } from "../store/taskLogs";
-import { AttemptLog, captureConsole, withAttemptLog } from "./attemptLog";
+import { AttemptLog, captureConsole } from "./attemptLog";
+import { runWithTimeout } from "./tryTimeout";
 import { retryPolicyOf, settleFailure, settleLostTry, type SettleDeps } from "./settleFailure";
 import { runCheck } from "./runCheck";
 import type { ChildTaskRequest } from "./isolation/protocol";
@@ -261,23 +262,10 @@ export class TryRunner {
     const task = loaded?.serialized.tasks.find((t) => t.id === claim.taskId);
     if (!loaded || !spec || !task) throw new TaskFailure(`task ${claim.dagId}.${claim.taskId} is not in any loaded DAG file (removed, or its file has an import error)`, "TASK_NOT_FOUND");
     const params = parseRunParams(loaded.dag, claim.conf);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      if (task.timeoutMs === null) return;
-      timer = setTimeout(() => {
-        const err = new TaskTimeoutError(`task timed out after ${task.timeoutMs} ms`, task.timeoutMs ?? 0);
-        controller.abort(err);
-        reject(err);
-      }, task.timeoutMs);
-    });
-    try {
-      const isolated = task.isolation === "process" && !task.sensor && !spec.check ? this.childRequest(claim, loaded) : undefined;
-      // An isolated try builds its context in the child; only an in-process one needs it here.
-      const body = isolated ? () => runInChildProcess(isolated, log, controller.signal) : this.inProcessBody(claim, loaded, spec, task, params, log, controller.signal);
-      return await Promise.race([withAttemptLog(log, () => Promise.resolve().then(body)), timeout]);
-    } finally {
-      if (timer) clearTimeout(timer);
-    }
+    const isolated = task.isolation === "process" && !task.sensor && !spec.check ? this.childRequest(claim, loaded) : undefined;
+    // An isolated try builds its context in the child; only an in-process one needs it here.
+    const body = isolated ? () => runInChildProcess(isolated, log, controller.signal) : this.inProcessBody(claim, loaded, spec, task, params, log, controller.signal);
+    return runWithTimeout(task.timeoutMs, controller, log, body);
   }
 
   /** The try's body run in this process: the task, a sensor's poke(s) or a check, with its context. */

@@ -5,20 +5,12 @@ import type { TaskContext, TaskLogger, ValidateOptions } from "../sdk/types";
 import type { Db } from "../store/db";
 import type { RecordDeadLetterInput } from "../store/deadLetters";
 import { overwriteFile } from "./files";
-import { storedTaskHistory, type TaskHistory } from "./taskHistory";
+import { storedTaskHistory, type HistoryTry, type TaskHistory } from "./taskHistory";
 import { createTaskReads } from "./taskReads";
 import type { Warehouse } from "./warehouse";
 
-/** The task instance whose writes these helpers attribute lineage and dead letters to. */
-export interface TaskIoInstance {
-  taskInstanceId: number;
-  dagRunId: number;
-  dagId: string;
-  taskId: string;
-  tryNumber: number;
-  /** The run's partition: the default for partition writes, files and dead letters. */
-  partition: string;
-}
+/** The task instance whose writes these helpers attribute lineage and dead letters to (its partition is the default for writes, files and dead letters). */
+export type TaskIoInstance = HistoryTry;
 
 /**
  * What `createTaskIo` needs: the warehouse, the try, and where its lineage and dead letters go —
