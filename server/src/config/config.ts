@@ -18,6 +18,7 @@ const redisUrl = z.string().refine(
   { message: "must be a redis:// URL with an optional database number, e.g. redis://127.0.0.1:6379/3" },
 );
 const positiveInt = z.coerce.number().int().positive();
+const httpUrl = z.string().refine((v) => /^https?:\/\//.test(v) && URL.canParse(v), { message: "must be an http:// or https:// URL" });
 
 /** The environment Runnel reads, validated at startup. */
 export const EnvSchema = z.object({
@@ -60,7 +61,44 @@ export const EnvSchema = z.object({
   RUNNEL_OPENLINEAGE_DATASET_NAMESPACE: z.string().min(1).optional(),
   /** Keep this much run history (e.g. 90d): the leading scheduler runs `db clean --before <it>` once a day. Unset: never. */
   RUNNEL_RETENTION: z.string().refine((v) => parseRetentionMs(v) !== null, { message: RETENTION_FORMAT }).optional(),
+  /** Where people reach the dashboard (e.g. https://runnel.example.com): alert links point there. Default http://127.0.0.1:8080. */
+  RUNNEL_PUBLIC_URL: httpUrl.optional(),
+  /** Alerts as a JSON POST to this URL. */
+  RUNNEL_ALERT_WEBHOOK_URL: httpUrl.optional(),
+  /** With it, webhook alerts carry `Runnel-Signature: sha256=<hex HMAC-SHA256 of the body>`. */
+  RUNNEL_ALERT_WEBHOOK_SECRET: z.string().min(1).optional(),
+  /** Alerts as Slack messages through this incoming-webhook URL. */
+  RUNNEL_ALERT_SLACK_URL: httpUrl.optional(),
+  /** Alerts by email to these addresses (comma-separated), through RUNNEL_SMTP_URL. */
+  RUNNEL_ALERT_EMAIL_TO: z
+    .string()
+    .refine((v) => v.split(",").every((a) => /^[^\s@,]+@[^\s@,]+$/.test(a.trim())), { message: "must be email addresses separated by commas" })
+    .optional(),
+  /** The From of alert emails. Default runnel@<host of RUNNEL_PUBLIC_URL, else localhost>. */
+  RUNNEL_ALERT_EMAIL_FROM: z.string().min(3).optional(),
+  /** SMTP server for alert emails: smtp://[user:pass@]host:port (smtps:// for TLS from the first byte). */
+  RUNNEL_SMTP_URL: z
+    .string()
+    .refine((v) => /^smtps?:\/\//.test(v) && URL.canParse(v), { message: "must be an smtp:// or smtps:// URL, e.g. smtp://user:pass@mail:587" })
+    .optional(),
+  /** One dead_letters_over alert when a DAG's open dead letters go over this many (again only after they fall back). */
+  RUNNEL_ALERT_DEAD_LETTERS_OVER: positiveInt.default(100),
+  /** Stop retrying an alert delivery this long after its event (e.g. 24h, 30m, 2d). */
+  RUNNEL_ALERT_MAX_AGE: z.string().refine((v) => parseRetentionMs(v) !== null, { message: RETENTION_FORMAT }).default("24h"),
 });
+
+/** Where alerts go (RUNNEL_ALERT_* and RUNNEL_SMTP_URL); a channel is null when not configured. */
+export interface AlertsConfig {
+  /** Base of the dashboard links in alerts, without a trailing slash. */
+  publicUrl: string;
+  webhook: { url: string; secret: string | null } | null;
+  slackUrl: string | null;
+  email: { to: string[]; from: string; smtpUrl: string } | null;
+  /** RUNNEL_ALERT_DEAD_LETTERS_OVER. */
+  deadLettersOver: number;
+  /** RUNNEL_ALERT_MAX_AGE in milliseconds. */
+  maxAgeMs: number;
+}
 
 /** Where OpenLineage events go (at least one of `url` and `file` is set). */
 export interface OpenLineageConfig {
@@ -105,6 +143,7 @@ export interface RunnelConfig {
   openLineage: OpenLineageConfig | null;
   /** RUNNEL_RETENTION in milliseconds; null: history is never cleaned automatically. */
   retentionMs: number | null;
+  alerts: AlertsConfig;
 }
 
 /** A configuration problem, with every bad variable named. */
@@ -123,6 +162,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
   }
   const e = parsed.data;
+  if (e.RUNNEL_ALERT_EMAIL_TO !== undefined && e.RUNNEL_SMTP_URL === undefined) {
+    throw new ConfigError(`Invalid configuration:\n  RUNNEL_ALERT_EMAIL_TO=${JSON.stringify(e.RUNNEL_ALERT_EMAIL_TO)}: needs RUNNEL_SMTP_URL (the SMTP server that sends the email)`);
+  }
   const databaseUrl = e.DATABASE_URL ?? e.RUNNEL_DEFAULT_DATABASE_URL ?? DEFAULT_DATABASE_URL;
   return {
     databaseUrl,
@@ -150,6 +192,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
             datasetNamespace: e.RUNNEL_OPENLINEAGE_DATASET_NAMESPACE ?? null,
           },
     retentionMs: e.RUNNEL_RETENTION === undefined ? null : parseRetentionMs(e.RUNNEL_RETENTION),
+    alerts: alertsConfig(e),
     ...overrides,
+  };
+}
+
+function alertsConfig(e: z.infer<typeof EnvSchema>): AlertsConfig {
+  const publicUrl = (e.RUNNEL_PUBLIC_URL ?? "http://127.0.0.1:8080").replace(/\/+$/, "");
+  return {
+    publicUrl,
+    webhook: e.RUNNEL_ALERT_WEBHOOK_URL === undefined ? null : { url: e.RUNNEL_ALERT_WEBHOOK_URL, secret: e.RUNNEL_ALERT_WEBHOOK_SECRET ?? null },
+    slackUrl: e.RUNNEL_ALERT_SLACK_URL ?? null,
+    email:
+      e.RUNNEL_ALERT_EMAIL_TO === undefined || e.RUNNEL_SMTP_URL === undefined
+        ? null
+        : {
+            to: e.RUNNEL_ALERT_EMAIL_TO.split(",").map((a) => a.trim()),
+            from: e.RUNNEL_ALERT_EMAIL_FROM ?? `runnel@${new URL(publicUrl).hostname}`,
+            smtpUrl: e.RUNNEL_SMTP_URL,
+          },
+    deadLettersOver: e.RUNNEL_ALERT_DEAD_LETTERS_OVER,
+    maxAgeMs: parseRetentionMs(e.RUNNEL_ALERT_MAX_AGE)!,
   };
 }

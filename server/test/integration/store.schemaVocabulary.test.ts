@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ALERT_EVENTS, DELIVERY_STATES } from "../../src/model/alerts";
 import { CHECK_SEVERITIES } from "../../src/model/checks";
 import {
   ATTEMPT_STATES,
@@ -35,6 +36,8 @@ const CONSTRAINED: Array<[table: string, column: string, values: readonly string
   ["check_results", "severity", CHECK_SEVERITIES],
   ["reprocesses", "state", Object.values(ReprocessState)],
   ["users", "role", Object.values(UserRole)],
+  ["alert_events", "event", ALERT_EVENTS],
+  ["alert_deliveries", "state", DELIVERY_STATES],
 ];
 
 let t: TestDatabase;
