@@ -1,4 +1,5 @@
 import type { CheckSeverity, Expectation } from "./checks";
+import type { AlertEvent, DeadlineFrom } from "./alerts";
 import type { TriggerRule } from "./states";
 
 /** A `dag.check` task's settings as stored in the graph (for the UI and API). */
@@ -34,6 +35,13 @@ export interface SerializedTask {
   sensor: { mode: "poke" | "reschedule"; intervalMs: number; timeoutMs: number; softFail: boolean; exponentialBackoff: boolean } | null;
   /** Set for `dag.check` tasks only; absent elsewhere, so graphs without checks (and their version hashes) are unchanged. */
   check?: SerializedCheck;
+  /** `expectedDuration`: a deadline_missed event when the task has not finished this long after its first try started. Absent: none. */
+  expectedDurationMs?: number;
+  /**
+   * Callback-only events its task instances must write (`task_succeeded` for an onSuccess,
+   * `task_retry` for a task- or DAG-level onRetry). Absent when none, so graphs without callbacks keep their hashes.
+   */
+  notifyOn?: AlertEvent[];
 }
 
 /** A DAG as stored in `dag_versions.graph`. Its hash identifies the version. */
@@ -53,4 +61,8 @@ export interface SerializedDag {
   paramsSchema: unknown;
   /** Tasks in a topological order. */
   tasks: SerializedTask[];
+  /** The run must have finished `withinMs` after `from`, else one deadline_missed event. Absent: no deadline. */
+  deadline?: { from: DeadlineFrom; withinMs: number };
+  /** Callback-only events its runs must write (`run_succeeded` for a DAG-level onSuccess). Absent when none. */
+  notifyOn?: AlertEvent[];
 }

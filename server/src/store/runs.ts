@@ -52,17 +52,32 @@ export async function createRun(db: Db, run: NewRun): Promise<number | null> {
 /** `createRun` on a given connection, so it can be part of the caller's transaction. */
 export async function createRunOn(conn: PgConn, run: NewRun): Promise<number | null> {
   const priority = run.runType === "backfill" ? QUEUE_PRIORITY.backfill : QUEUE_PRIORITY.fresh;
-  const tasks = run.graph.tasks.map((t) => ({ task_id: t.id, max_tries: t.retries + 1, trigger_rule: t.triggerRule, upstream: t.upstream, weight: t.priorityWeight }));
+  const tasks = run.graph.tasks.map((t) => ({
+    task_id: t.id,
+    max_tries: t.retries + 1,
+    trigger_rule: t.triggerRule,
+    upstream: t.upstream,
+    weight: t.priorityWeight,
+    expected_ms: t.expectedDurationMs ?? null,
+    notify_on: t.notifyOn ?? [],
+  }));
+  const deadline = run.runType === "test" || (run.runType === "backfill" && run.graph.deadline?.from !== "queued") ? undefined : run.graph.deadline;
   // One statement: the run and its task instances commit together or not at all.
   const r = await conn.query<{ id: number }>(
     `WITH run AS (
-       INSERT INTO dag_runs (dag_id, run_id, run_type, state, logical_date, data_interval_start, data_interval_end, dag_version_id, conf, backfill_id, trigger_event_id)
-       VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8::jsonb, $9, $12)
+       INSERT INTO dag_runs (dag_id, run_id, run_type, state, logical_date, data_interval_start, data_interval_end, dag_version_id, conf, backfill_id, trigger_event_id,
+                             deadline_at, notify_on)
+       VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8::jsonb, $9, $12,
+               CASE $13::text WHEN 'queued' THEN clock_timestamp() WHEN 'logicalDate' THEN $4::timestamptz WHEN 'intervalEnd' THEN $6::timestamptz END
+                 + $14::bigint * interval '1 millisecond',
+               $15::text[])
        ON CONFLICT DO NOTHING RETURNING id),
      tis AS (
-       INSERT INTO task_instances (dag_run_id, dag_id, task_id, state, max_tries, trigger_rule, upstream_task_ids, priority_weight, queue_priority)
-       SELECT run.id, $1, t.task_id, 'pending', t.max_tries, t.trigger_rule, t.upstream, t.weight, $10
-       FROM run CROSS JOIN jsonb_to_recordset($11::jsonb) AS t(task_id text, max_tries integer, trigger_rule text, upstream text[], weight integer)
+       INSERT INTO task_instances (dag_run_id, dag_id, task_id, state, max_tries, trigger_rule, upstream_task_ids, priority_weight, queue_priority,
+                                   expected_duration_ms, notify_on)
+       SELECT run.id, $1, t.task_id, 'pending', t.max_tries, t.trigger_rule, t.upstream, t.weight, $10, t.expected_ms, t.notify_on
+       FROM run CROSS JOIN jsonb_to_recordset($11::jsonb) AS t(task_id text, max_tries integer, trigger_rule text, upstream text[], weight integer,
+                                                               expected_ms bigint, notify_on text[])
        RETURNING 1)
      SELECT id, (SELECT count(*) FROM tis) AS tasks FROM run`,
     [
@@ -78,6 +93,9 @@ export async function createRunOn(conn: PgConn, run: NewRun): Promise<number | n
       priority,
       JSON.stringify(tasks),
       run.triggerEventId ?? null,
+      deadline?.from ?? null,
+      deadline?.withinMs ?? null,
+      run.graph.notifyOn ?? [],
     ],
   );
   return r.rows[0]?.id ?? null;

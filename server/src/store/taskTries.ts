@@ -56,6 +56,8 @@ export const CLAIM_TRIES_SQL = `WITH req AS (SELECT * FROM unnest($2::bigint[], 
  upd AS (
    UPDATE task_instances t SET state = 'running', start_date = clock_timestamp(), heartbeat_at = clock_timestamp(),
      worker = $1, next_try_at = NULL, updated_at = clock_timestamp(),
+     -- expectedDuration counts from the first try's start (a clear resets deadline_at)
+     deadline_at = coalesce(t.deadline_at, clock_timestamp() + t.expected_duration_ms * interval '1 millisecond'),
      sensor_started_at = CASE WHEN t.state = 'up_for_reschedule' THEN t.sensor_started_at END,
      sensor_pokes = CASE WHEN t.state = 'up_for_reschedule' THEN t.sensor_pokes ELSE 0 END
    FROM req
