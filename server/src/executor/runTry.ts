@@ -10,7 +10,8 @@ import { AttemptState, TaskState } from "../model/states";
 import type { TaskContext } from "../sdk/types";
 import type { Db } from "../store/db";
 import type { ReadyDispatch } from "../store/taskInstances";
-import { claimTries, closeCanceledTry, finishTries, heartbeat, markAbortIgnored, triesNoLongerCurrent, type ClaimedTry, type ClaimRefusal, type ClaimRequest, type TryOutcome } from "../store/taskTries";
+import { dagVersionHash, recordedDagHasTask } from "../store/dags";
+import { claimTries, closeCanceledTry, finishTries, heartbeat, markAbortIgnored, releaseClaim, triesNoLongerCurrent, type ClaimedTry, type ClaimRefusal, type ClaimRequest, type TryOutcome } from "../store/taskTries";
 import type { TaskJobData } from "./dispatcher";
 import { MicroBatcher } from "./microBatcher";
 import { rescheduleTry } from "../store/sensorTries";
@@ -30,7 +31,16 @@ import { ABORT_IGNORED_AFTER_MS, TryCanceledError } from "./tryCanceled";
 /** Where the runner finds task code: the process's DAG registry. */
 export interface DagLookup {
   get(dagId: string): LoadedDag | undefined;
+  /**
+   * Reloads the DAG folder when a file changed (DagRegistry.refresh). Given, the runner calls it
+   * when a try belongs to a DAG version or task it has not loaded, and hands the try back while
+   * the schedulers know a task it still cannot load; absent (`dags test`), it never waits.
+   */
+  refresh?(): Promise<unknown>;
 }
+
+/** How long a try handed back (its DAG not loaded here yet) waits before it is delivered again. */
+export const NOT_LOADED_RETRY_MS = 1000;
 
 export interface TryRunnerDeps {
   db: Db;
@@ -68,8 +78,12 @@ interface ActiveTry {
 
 /** How one try ended, for callers that print it. */
 export interface TryReport {
-  /** `canceled`: the try stopped because its task instance moved on (run canceled, task marked or cleared). */
-  state: TaskState | "stale" | "canceled";
+  /**
+   * `canceled`: the try stopped because its task instance moved on (run canceled, task marked or cleared).
+   * `deferred`: handed back before it ran (its DAG is not loaded here yet); deliver the job again after `retryInMs`.
+   */
+  state: TaskState | "stale" | "canceled" | "deferred";
+  retryInMs?: number;
   claim?: ClaimedTry;
   error?: string;
   lines: { level: string; message: string }[];
@@ -89,6 +103,10 @@ export class TryRunner {
   private timer: NodeJS.Timeout | undefined;
   /** Set by stopBackground: outcome writes still waiting for Postgres give up (the reconciler settles those tries). */
   private stopped = false;
+  /** Version hashes by dag_versions id (the rows never change). */
+  private readonly versionHashes = new Map<number, string | undefined>();
+  /** Versions whose mismatch with the loaded file already caused one reload (a run of an older version must not reload on every try). */
+  private readonly reloadedFor = new Set<number>();
 
   /** Claims and completions arriving together share one round trip (see MicroBatcher). */
   private readonly claims: MicroBatcher<ClaimRequest, ClaimedTry | ClaimRefusal>;
@@ -207,7 +225,39 @@ export class TryRunner {
       const state = await settleLostTry(this.settleDeps(), id, tryNumber, "worker lost: the previous holder of this try stopped (stalled job)", task);
       return { state: state ?? "stale", lines: [] };
     }
+    if (!(await this.ensureLoaded(claim))) {
+      if (await releaseClaim(this.deps.db, claim.id, claim.tryNumber)) {
+        this.deps.log.warn({ dagId: claim.dagId, taskId: claim.taskId, try: claim.tryNumber }, "task not loaded in this worker yet (the schedulers know it): handed back, not counted as a try");
+        return { state: "deferred", claim, retryInMs: NOT_LOADED_RETRY_MS, lines: [] };
+      }
+      return { state: "stale", lines: [] };
+    }
     return this.execute(claim);
+  }
+
+  /**
+   * Whether this process can run the try with the DAG version it belongs to. A try of a version
+   * or task this process has not loaded (a file the schedulers read before this worker's folder
+   * poll did, or just edited) reloads the folder first. Answers false (hand it back) only while the
+   * task is still missing here but the DAG as the schedulers recorded it has it; a task that nobody
+   * knows any more runs on and fails as "not in any loaded DAG file".
+   */
+  private async ensureLoaded(claim: ClaimedTry): Promise<boolean> {
+    const lookup = this.deps.dags;
+    if (!lookup.refresh || claim.sensorPokes > 0) return true;
+    const loaded = lookup.get(claim.dagId);
+    if (loaded?.dag.tasks.has(claim.taskId)) {
+      if (this.reloadedFor.has(claim.dagVersionId) || (await this.versionHashOf(claim.dagVersionId)) === loaded.versionHash) return true;
+      this.reloadedFor.add(claim.dagVersionId);
+    }
+    await lookup.refresh().catch((err: unknown) => this.deps.log.warn({ err: describeError(err) }, "DAG folder reload failed"));
+    if (lookup.get(claim.dagId)?.dag.tasks.has(claim.taskId)) return true;
+    return !(await recordedDagHasTask(this.deps.db, claim.dagId, claim.taskId));
+  }
+
+  private async versionHashOf(versionId: number): Promise<string | undefined> {
+    if (!this.versionHashes.has(versionId)) this.versionHashes.set(versionId, await dagVersionHash(this.deps.db, versionId));
+    return this.versionHashes.get(versionId);
   }
 
   private async dagIdOf(id: number): Promise<string | undefined> {
@@ -250,8 +300,8 @@ export class TryRunner {
     }
     this.deps.metrics?.taskDuration.observe({ dag_id: claim.dagId, state: String(report.state) }, (performance.now() - started) / 1000);
     this.deps.metrics?.taskFinished.inc({ dag_id: claim.dagId, state: String(report.state) });
-    // To an observer a canceled try is one whose task instance moved on without it (TryEnd's `stale`).
-    observer?.finished(claim, task, { state: report.state === "canceled" ? "stale" : report.state, error: report.error });
+    // To an observer a canceled try is one whose task instance moved on without it (TryEnd's `stale`); an executed try is never `deferred`.
+    observer?.finished(claim, task, { state: report.state === "canceled" || report.state === "deferred" ? "stale" : report.state, error: report.error });
     plog.debug({ state: report.state }, "try finished");
     return report;
   }

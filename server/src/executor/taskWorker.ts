@@ -1,4 +1,4 @@
-import { Queue, Worker, type Job } from "bullmq";
+import { DelayedError, Queue, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { describeError, isInfrastructureError } from "../infra/serviceErrors";
 import type { Logger } from "../obs/logger";
@@ -31,7 +31,8 @@ export type TaskJobHandler = Pick<TryRunner, "run">;
  * so it pauses instead of spinning through the queue; the first job after the backoff is the
  * probe. Any other error still fails the job in BullMQ, where the reconciler finds it (a failed
  * job of a try Postgres still calls queued is re-enqueued). A stalled job (its worker died) is
- * redelivered and the runner records the lost try.
+ * redelivered and the runner records the lost try. A try the runner handed back because this
+ * process has not loaded its DAG yet moves to BullMQ's delayed set and comes back shortly.
  */
 export function startTaskWorker(runner: TaskJobHandler, options: TaskWorkerOptions): Worker<TaskJobData> {
   const backoff = options.outageBackoffMs ?? { first: 500, max: 5000 };
@@ -40,9 +41,10 @@ export function startTaskWorker(runner: TaskJobHandler, options: TaskWorkerOptio
   let outageStreak = 0;
   const worker = new Worker<TaskJobData>(
     TASK_QUEUE,
-    async (job: Job<TaskJobData>) => {
+    async (job: Job<TaskJobData>, token?: string) => {
+      let report: Awaited<ReturnType<TaskJobHandler["run"]>>;
       try {
-        await runner.run(job.data);
+        report = await runner.run(job.data);
       } catch (err) {
         if (!isInfrastructureError(err)) throw err;
         outageStreak++;
@@ -54,6 +56,11 @@ export function startTaskWorker(runner: TaskJobHandler, options: TaskWorkerOptio
       }
       if (outageStreak > 0) options.log.info({ handedBack: outageStreak }, "services answer again: taking jobs");
       outageStreak = 0;
+      if (report.state === "deferred") {
+        // Handed back before it ran (its DAG is not loaded here yet): the same job comes back later, to any worker.
+        await job.moveToDelayed(Date.now() + (report.retryInMs ?? 1000), token);
+        throw new DelayedError();
+      }
     },
     {
       connection: options.connection,

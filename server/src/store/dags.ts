@@ -262,3 +262,22 @@ export async function listDagVersions(db: Db, dagId: string): Promise<Omit<DagVe
     .orderBy("id", "desc");
   return rows.map((r) => ({ id: r.id, dagId: r.dag_id, versionHash: r.version_hash, fileloc: r.fileloc, createdAt: r.created_at }));
 }
+
+/** The version hash of one `dag_versions` row (rows never change), or undefined. */
+export async function dagVersionHash(db: Db, versionId: number): Promise<string | undefined> {
+  const row = await db("dag_versions").select("version_hash").where({ id: versionId }).first<{ version_hash: string } | undefined>();
+  return row?.version_hash;
+}
+
+/**
+ * Whether the DAG as the schedulers last recorded it (active, its latest version) has this task:
+ * what a worker that cannot find the task must still expect to load.
+ */
+export async function recordedDagHasTask(db: Db, dagId: string, taskId: string): Promise<boolean> {
+  const r = await db.raw<{ rows: unknown[] }>(
+    `SELECT 1 FROM dags d JOIN dag_versions v ON v.id = d.latest_version_id
+      WHERE d.dag_id = ? AND d.is_active AND v.graph->'tasks' @> jsonb_build_array(jsonb_build_object('id', ?::text))`,
+    [dagId, taskId],
+  );
+  return r.rows.length > 0;
+}

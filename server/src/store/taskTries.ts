@@ -354,6 +354,27 @@ export async function closeCanceledTry(db: Db, args: { id: number; tryNumber: nu
   return (r.rowCount ?? 0) > 0;
 }
 
+/**
+ * Hands a claimed try back before its body ran (the worker has not loaded its DAG yet): the task
+ * instance returns to `queued` with the same try number and the attempt row the claim opened is
+ * removed, so the try counts against nothing. Fenced on the try still `running`.
+ * @returns whether it was handed back.
+ */
+export async function releaseClaim(db: Db, id: number, tryNumber: number): Promise<boolean> {
+  const r = await withConn(db, (conn) =>
+    conn.query(
+      `WITH upd AS (
+         UPDATE task_instances SET state = 'queued', start_date = NULL, worker = NULL, heartbeat_at = NULL, updated_at = clock_timestamp()
+         WHERE id = $1 AND try_number = $2 AND ${keyedState("state")} = 'running' RETURNING id, try_number),
+       att AS (
+         DELETE FROM task_attempts a USING upd WHERE a.task_instance_id = upd.id AND a.try_number = upd.try_number AND a.state = 'running' RETURNING 1)
+       SELECT (SELECT count(*) FROM att) AS attempts FROM upd`,
+      [id, tryNumber],
+    ),
+  );
+  return (r.rowCount ?? 0) > 0;
+}
+
 /** Records that an aborted in-process body is still running a grace period later (it ignores its abort signal). */
 export async function markAbortIgnored(db: Db, id: number, tryNumber: number): Promise<void> {
   await db("task_attempts").where({ task_instance_id: id, try_number: tryNumber, state: AttemptState.running }).whereNull("abort_ignored_at").update({ abort_ignored_at: db.fn.now() });
