@@ -63,3 +63,16 @@ export const DeadlineFrom = {
 } as const;
 export type DeadlineFrom = (typeof DeadlineFrom)[keyof typeof DeadlineFrom];
 export const DEADLINE_FROMS = Object.values(DeadlineFrom) as readonly DeadlineFrom[];
+
+/**
+ * The operator channels, set once by environment (alert_deliveries.channel of their deliveries):
+ * RUNNEL_ALERT_WEBHOOK_URL, RUNNEL_ALERT_SLACK_URL, RUNNEL_ALERT_EMAIL_TO with RUNNEL_SMTP_URL.
+ * DAG-file callbacks use "callback:dag.<hook>[<i>]" / "callback:task.<taskId>.<hook>[<i>]" instead.
+ */
+export const OperatorChannel = {
+  webhook: "webhook",
+  slack: "slack",
+  email: "email",
+} as const;
+export type OperatorChannel = (typeof OperatorChannel)[keyof typeof OperatorChannel];
+export const OPERATOR_CHANNELS = Object.values(OperatorChannel) as readonly OperatorChannel[];
