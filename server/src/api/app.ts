@@ -8,6 +8,7 @@ import { checkHealth } from "./health";
 import { errorHandler } from "./http";
 import { buildOpenApiDocument } from "./openapi";
 import { rejectNulCharacters, requireJsonBodies } from "./requestGuards";
+import { alertsRouter } from "./routes/alerts";
 import { auditRouter } from "./routes/audit";
 import { backfillsRouter } from "./routes/backfills";
 import { authRouter } from "./routes/auth";
@@ -50,7 +51,7 @@ function apiRouter(rt: Runtime): express.Router {
   api.use(authenticate(rt.db));
   const openApi = buildOpenApiDocument();
   api.get("/openapi.json", (_req, res) => void res.json(openApi));
-  for (const router of [dagsRouter(rt), runsRouter(rt), taskInstancesRouter(rt), eventsRouter(rt), auditRouter(rt), usersRouter(rt), tokensRouter(rt), backfillsRouter(rt), deadLettersRouter(rt), runChecksRouter(rt), lineageRouter(rt)]) api.use(router);
+  for (const router of [dagsRouter(rt), runsRouter(rt), taskInstancesRouter(rt), eventsRouter(rt), auditRouter(rt), usersRouter(rt), tokensRouter(rt), backfillsRouter(rt), deadLettersRouter(rt), runChecksRouter(rt), lineageRouter(rt), alertsRouter(rt)]) api.use(router);
   api.use((_req, res) => {
     res.status(404).json({ error: { code: "not_found", message: "no such endpoint" } });
   });

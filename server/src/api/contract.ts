@@ -19,3 +19,4 @@ export * from "./contract/backfills";
 export * from "./contract/deadLetters";
 export * from "./contract/checks";
 export * from "./contract/lineage";
+export * from "./contract/alerts";
