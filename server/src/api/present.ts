@@ -3,9 +3,37 @@ import type { AttemptState } from "../model/states";
 import type { AttemptRow, TaskInstanceSensorColumns } from "../store/runQueries";
 import type { RunRow } from "../store/runs";
 import type { TaskInstanceRow } from "../store/taskInstances";
-import type { Attempt, GraphEdge, GraphNode, RunSummary, TaskInstanceSummary } from "./contract";
+import type { Attempt, GraphEdge, GraphNode, GridDeadlineMiss, RunSummary, TaskInstanceSummary } from "./contract";
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+
+/** The deadline columns of a run or task instance row (migration 0017) with its end. */
+interface DeadlineRow {
+  deadline_at: Date | null;
+  deadline_missed_at: Date | null;
+  end_date: Date | null;
+}
+
+/** How long after its deadline a run or task instance ended; null while unfinished, without a deadline, or when it ended in time. */
+export function lateMs(deadlineAt: Date | null, endDate: Date | null): number | null {
+  return deadlineAt && endDate && endDate > deadlineAt ? endDate.getTime() - deadlineAt.getTime() : null;
+}
+
+const presentDeadline = (r: DeadlineRow): Pick<RunSummary, "deadlineAt" | "deadlineMissedAt" | "lateMs"> => ({
+  deadlineAt: iso(r.deadline_at),
+  deadlineMissedAt: iso(r.deadline_missed_at),
+  lateMs: lateMs(r.deadline_at, r.end_date),
+});
+
+/**
+ * The grid's mark of a missed deadline: the scheduler found it unfinished past its deadline, or
+ * it ended after it (between two checks). Undefined when it has no deadline or met it (so far).
+ */
+export function deadlineMiss(r: DeadlineRow): GridDeadlineMiss | undefined {
+  if (!r.deadline_at) return undefined;
+  const late = lateMs(r.deadline_at, r.end_date);
+  return r.deadline_missed_at || late !== null ? { deadlineAt: r.deadline_at.toISOString(), lateMs: late } : undefined;
+}
 
 /** A dag_runs row as the API shows it. */
 export function presentRun(r: RunRow): RunSummary {
@@ -22,6 +50,7 @@ export function presentRun(r: RunRow): RunSummary {
     createdAt: r.created_at.toISOString(),
     startDate: iso(r.start_date),
     endDate: iso(r.end_date),
+    ...presentDeadline(r),
   };
 }
 
@@ -44,6 +73,8 @@ export function presentTaskInstance(t: TaskInstanceRow & TaskInstanceSensorColum
     nextTryAt: iso(t.next_try_at),
     sensorStartedAt: iso(t.sensor_started_at),
     sensorPokes: Number(t.sensor_pokes),
+    expectedDurationMs: t.expected_duration_ms,
+    ...presentDeadline(t),
   };
 }
 

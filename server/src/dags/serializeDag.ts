@@ -67,6 +67,8 @@ function serializeTask(dagId: string, task: TaskSpec): SerializedTask {
         }
       : null,
     ...(task.check ? { check: serializeCheck(task.check) } : {}),
+    // Absent when unset, so graphs without it keep their version hashes.
+    ...(o.expectedDuration !== undefined ? { expectedDurationMs: parseDuration(o.expectedDuration, `${where}: expectedDuration`) } : {}),
   };
 }
 
@@ -114,6 +116,7 @@ export function serializeDag(dag: DagDefinition, schedule: CompiledSchedule): Se
     tags: [...(o.tags ?? [])],
     paramsSchema: paramsJsonSchema(o.params),
     tasks: [...dag.tasks.values()].map((task) => serializeTask(dag.id, task)),
+    ...(o.deadline ? { deadline: { from: o.deadline.from, withinMs: parseDuration(o.deadline.within, `DAG ${dag.id}: deadline.within`) } } : {}),
   };
 }
 

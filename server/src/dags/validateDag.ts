@@ -1,6 +1,7 @@
 import type { DagDefinition, TaskSpec } from "../sdk/defineDag";
 import { parseDuration, type Duration } from "../sdk/duration";
 import { TRIGGER_RULES } from "../model/states";
+import { DEADLINE_FROMS } from "../model/alerts";
 import type { TaskDefaults } from "../sdk/types";
 import { checkProblems } from "./validateChecks";
 import { compileSchedule, type CompiledSchedule, type ScheduleSpec } from "../schedule/index";
@@ -32,13 +33,28 @@ export function isZodSchema(value: unknown): boolean {
   return typeof v.safeParse === "function" && (typeof v._zod === "object" || typeof v._def === "object");
 }
 
-function checkDuration(value: Duration | undefined, what: string, problems: string[]): void {
+function checkDuration(value: Duration | undefined, what: string, problems: string[], positive = false): void {
   if (value === undefined) return;
   try {
-    parseDuration(value, what);
+    if (parseDuration(value, what) === 0 && positive) problems.push(`${what} must be longer than 0, got ${show(value)}`);
   } catch (err) {
     problems.push(errorText(err));
   }
+}
+
+/** `deadline: { from, within }`: a known `from` and a readable, non-zero `within`. */
+function checkDeadline(deadline: unknown, problems: string[]): void {
+  if (deadline === undefined) return;
+  if (typeof deadline !== "object" || deadline === null || Array.isArray(deadline)) {
+    problems.push(`deadline must be { from: ${DEADLINE_FROMS.map((f) => JSON.stringify(f)).join(" | ")}, within: "2h" }, got ${show(deadline)}`);
+    return;
+  }
+  const d = deadline as { from?: unknown; within?: unknown };
+  if (!(DEADLINE_FROMS as readonly unknown[]).includes(d.from)) {
+    problems.push(`deadline.from must be one of ${DEADLINE_FROMS.map((f) => JSON.stringify(f)).join(", ")}; got ${show(d.from)}`);
+  }
+  if (d.within === undefined) problems.push('deadline.within is required (a duration such as "2h")');
+  else checkDuration(d.within as Duration, "deadline.within", problems, true);
 }
 
 /** Checks retry/timeout/placement options; `skip` holds values already reported on the DAG's defaults. */
@@ -48,6 +64,7 @@ function checkTaskDefaults(o: TaskDefaults, where: string, problems: string[], s
     problems.push(`${where}retries must be a non-negative integer, got ${show(o.retries)}`);
   }
   for (const key of DURATION_KEYS) if (fresh(key)) checkDuration(o[key], `${where}${key}`, problems);
+  if (fresh("expectedDuration")) checkDuration(o.expectedDuration, `${where}expectedDuration`, problems, true);
   if (fresh("backoff") && o.backoff !== "fixed" && o.backoff !== "exponential") {
     problems.push(`${where}backoff must be "fixed" or "exponential", got ${show(o.backoff)}`);
   }
@@ -101,6 +118,7 @@ function checkDagOptions(dag: DagDefinition, problems: string[]): void {
   }
   if (o.description !== undefined && typeof o.description !== "string") problems.push("description must be a string");
   checkStringList(o.tags, "tags", problems);
+  checkDeadline(o.deadline, problems);
   if (o.defaults !== undefined && (typeof o.defaults !== "object" || o.defaults === null)) {
     problems.push("defaults must be an object of task options");
   } else {

@@ -12,6 +12,8 @@ export interface RunnelMetrics {
   openDeadLetters: Gauge<"dag_id">;
   /** OpenLineage events by transport (`http`, `file`; `buffer` for drops, `build` for events that could not be built) and result (`sent`, `failed`, `dropped`). */
   openLineageEvents: Counter<"transport" | "result">;
+  /** Missed deadlines found by the leading scheduler, by DAG and kind (`run`: the DAG's deadline, `task`: a task's expectedDuration). */
+  deadlineMisses: Counter<"dag_id" | "kind">;
 }
 
 const SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
@@ -44,6 +46,12 @@ export function createMetrics(): RunnelMetrics {
       name: "runnel_openlineage_events_total",
       help: "OpenLineage events by transport and result (sent, failed, dropped when the buffer was full)",
       labelNames: ["transport", "result"],
+      registers: [registry],
+    }),
+    deadlineMisses: new Counter({
+      name: "runnel_deadline_misses_total",
+      help: "Runs (kind=run) and task instances (kind=task) found unfinished after their deadline",
+      labelNames: ["dag_id", "kind"],
       registers: [registry],
     }),
   };

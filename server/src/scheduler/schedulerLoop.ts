@@ -9,6 +9,7 @@ import type { TaskDispatch } from "./taskDispatch";
 import { admitReadyTasks } from "./admitReadyTasks";
 import { advanceBackfills } from "./advanceBackfills";
 import { advanceReprocesses } from "./advanceReprocesses";
+import { checkDeadlines } from "./checkDeadlines";
 import { createDatasetRuns } from "./createDatasetRuns";
 import { createDueRuns } from "./createDueRuns";
 import { HistoryRetention } from "./historyRetention";
@@ -87,6 +88,8 @@ export class SchedulerLoop {
       const creation = { db: this.deps.db, dags, log: this.deps.log, runnable: await runnableDagIds(this.deps.db) };
       await createDueRuns(creation, now);
       await createDatasetRuns(creation);
+      // On this scheduler's clock, every tick: a dead worker cannot hide a late run.
+      await checkDeadlines({ db: this.deps.db, log: this.deps.log, metrics: this.deps.metrics }, now);
       await advanceReprocesses({ db: this.deps.db, dispatch: this.deps.dispatch, log: this.deps.log });
       await this.retention?.maybeStart(now);
     }

@@ -112,8 +112,8 @@ export function defineDag<PS extends z.ZodType = z.ZodType<Record<string, never>
       }
       needs[alias] = handle.taskId;
     }
-    const { retries, retryDelay, backoff, maxRetryDelay, jitter, timeout, priorityWeight, isolation } = opts;
-    const own: TaskDefaults = { retries, retryDelay, backoff, maxRetryDelay, jitter, timeout, priorityWeight, isolation };
+    const { retries, retryDelay, backoff, maxRetryDelay, jitter, timeout, priorityWeight, isolation, expectedDuration } = opts;
+    const own: TaskDefaults = { retries, retryDelay, backoff, maxRetryDelay, jitter, timeout, priorityWeight, isolation, expectedDuration };
     const merged: TaskDefaults = { ...options.defaults };
     for (const [key, value] of Object.entries(own)) if (value !== undefined) (merged as Record<string, unknown>)[key] = value;
     tasks.set(id, {

@@ -10,6 +10,7 @@ export { parseDuration } from "./duration";
 export type { Duration } from "./duration";
 export type * from "./types";
 export { TriggerRule } from "../model/states";
+export { DeadlineFrom } from "../model/alerts";
 export { CheckSeverity, expectationName } from "./checks";
 export type { CheckDefinition, CheckOptions, CheckOutput, Expectation, ExpectationKind } from "./checks";
 export type { CheckSpec } from "./defineDag";

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { Duration } from "./duration";
 import type { TaskState, TriggerRule } from "../model/states";
+import type { DeadlineFrom } from "../model/alerts";
 
 /** A JSON value: what a task may return. It is stored per task instance and handed downstream. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue | undefined };
@@ -30,6 +31,14 @@ export interface TaskDefaults {
    * `timeout`. Sensors and checks always run inline. Default "inline".
    */
   isolation?: "inline" | "process";
+  /**
+   * How long the task should take, counted from the start of its first try (retries and
+   * reschedules included). When it has not finished by then, the leading scheduler writes one
+   * `deadline_missed` event (operator channels and `onDeadlineMissed` callbacks receive it) and the
+   * grid marks the task instance; the task keeps running. Clearing the task instance starts the
+   * count again. Serialized as `expectedDurationMs`. Default: none.
+   */
+  expectedDuration?: Duration;
 }
 
 /** Writes a partition of a warehouse table idempotently (delete the partition, insert the rows, in one transaction). */
@@ -243,6 +252,25 @@ export interface DatasetSchedule {
 /** A schedule: cron ("0 6 * * *"), a preset ("@daily"), datasets (`{ datasets: [...] }`), or null for manual runs only. */
 export type Schedule = string | DatasetSchedule | null;
 
+/**
+ * When a run must have finished: `within` after `from`. A run still queued or running then gets
+ * one `deadline_missed` event (checked by the leading scheduler every tick, on its own clock, so
+ * it fires even when no worker is alive); a run that finishes after it records by how much
+ * (`lateMs`). Runs of `dags test` have no deadline; backfill runs only one counted from "queued"
+ * (their logical dates are in the past by design, so a date-based deadline would always be missed).
+ */
+export interface DagDeadline {
+  /**
+   * - "queued": when the run was created (a manual trigger, a backfill launch, a scheduled run's creation);
+   * - "logicalDate": the start of the run's data interval (for `@daily`, midnight of the day it covers);
+   * - "intervalEnd": the end of the data interval, i.e. when a scheduled run becomes due
+   *   (for `@daily` 2024-01-01, 2024-01-02 00:00; for a run without a cron, its trigger time).
+   */
+  from: DeadlineFrom;
+  /** How long after `from`, e.g. "2h". */
+  within: Duration;
+}
+
 /** Options of `defineDag`. */
 export interface DagOptions<PS extends z.ZodType = z.ZodType<Record<string, never>>> {
   /** Persisted id: letters, digits, `_`, `-`, `.`. */
@@ -265,4 +293,6 @@ export interface DagOptions<PS extends z.ZodType = z.ZodType<Record<string, neve
   defaults?: TaskDefaults;
   description?: string;
   tags?: readonly string[];
+  /** The run must have finished `within` after `from`, else one `deadline_missed` event. Default: none. See {@link DagDeadline}. */
+  deadline?: DagDeadline;
 }

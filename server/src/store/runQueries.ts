@@ -50,13 +50,16 @@ export interface GridCellRow {
   task_id: string;
   state: TaskState;
   try_number: number;
+  end_date: Date | null;
+  deadline_at: Date | null;
+  deadline_missed_at: Date | null;
 }
 
 /** The task instances of these runs, for the grid (one indexed read). */
 export async function gridCells(db: Db, dagRunIds: readonly number[]): Promise<GridCellRow[]> {
   if (!dagRunIds.length) return [];
   const r = await db.raw<{ rows: GridCellRow[] }>(
-    "SELECT id, dag_run_id, task_id, state, try_number FROM task_instances WHERE dag_run_id = ANY(?::bigint[])",
+    "SELECT id, dag_run_id, task_id, state, try_number, end_date, deadline_at, deadline_missed_at FROM task_instances WHERE dag_run_id = ANY(?::bigint[])",
     [[...dagRunIds]],
   );
   return r.rows;

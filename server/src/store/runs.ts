@@ -38,6 +38,10 @@ export interface RunRow {
   created_at: Date;
   start_date: Date | null;
   end_date: Date | null;
+  /** When the run must have finished (the DAG's `deadline`); null: none (migration 0017). */
+  deadline_at: Date | null;
+  /** When the leading scheduler found it unfinished past deadline_at (store/deadlines.ts). */
+  deadline_missed_at: Date | null;
 }
 
 /**

@@ -106,9 +106,19 @@ function planClear(tis: TiRow[], opts: ClearOptions): { clear: TiRow[]; skip: Ti
   };
 }
 
-/** An ended run goes back to running (end_date NULL) so its cleared tasks can run; fenced on success/failed. */
+/**
+ * An ended run goes back to running (end_date NULL) so its cleared tasks can run; fenced on
+ * success/failed. Its deadline stays while it is still ahead (the rerun must meet it) or once
+ * missed (the miss stays on record); a deadline that passed after the run ended is dropped, so
+ * rerunning last week's run does not report a miss nobody can act on.
+ */
 async function reopenRun(conn: PgConn, dagRunId: number, states: readonly string[]): Promise<void> {
-  await conn.query("UPDATE dag_runs SET state = 'running', end_date = NULL WHERE id = $1 AND state = ANY($2::text[])", [dagRunId, states]);
+  await conn.query(
+    `UPDATE dag_runs SET state = 'running', end_date = NULL,
+       deadline_at = CASE WHEN deadline_missed_at IS NULL AND deadline_at <= clock_timestamp() THEN NULL ELSE deadline_at END
+     WHERE id = $1 AND state = ANY($2::text[])`,
+    [dagRunId, states],
+  );
 }
 
 /** Judges the run's pending task instances (ready ones to queued or scheduled, as the policy says) and ends the run if nothing is open. */
@@ -127,8 +137,8 @@ const SELECT_RUN_TIS = "SELECT id, task_id, state, try_number, upstream_task_ids
  * selected, and with `stopRunning` the running ones too (their worker stops the body within seconds
  * and records the try `canceled`; the task runs again as a new try), and, with `downstream`,
  * everything downstream of them, go back to `pending` with
- * `output = NULL` and `max_tries = try_number + retries + 1` (retries from the run's graph
- * version), the run goes back to `running` if it had ended, and the pending ones are judged at
+ * `output = NULL`, `max_tries = try_number + retries + 1` (retries from the run's graph
+ * version) and no deadline (the next first start counts a fresh `expectedDuration`), the run goes back to `running` if it had ended, and the pending ones are judged at
  * once (queued or scheduled as `policy` says). The others that are not pending are left alone and returned as
  * `skipped`. A dry run reads the same lists without taking any lock and writes nothing. Hand the
  * result to the dispatch service after it returns.
@@ -152,7 +162,9 @@ export async function clearTaskInstances(db: Db, dagRunId: number, opts: ClearOp
     const retries = new Map(run.graph.tasks.map((t) => [t.id, t.retries]));
     const done = await conn.query<{ id: number }>(
       `UPDATE task_instances t SET state = 'pending', output = NULL, max_tries = t.try_number + d.retries + 1,
-         start_date = NULL, end_date = NULL, next_try_at = NULL, heartbeat_at = NULL, updated_at = clock_timestamp()
+         start_date = NULL, end_date = NULL, next_try_at = NULL, heartbeat_at = NULL, updated_at = clock_timestamp(),
+         -- the rerun's first try starts a fresh expectedDuration (store/taskTries.ts claim)
+         deadline_at = NULL, deadline_missed_at = NULL
        FROM unnest($1::bigint[], $2::int[]) AS d(id, retries)
        WHERE t.id = d.id AND t.state = ANY($3::text[]) RETURNING t.id`,
       [plan.clear.map((t) => t.id), plan.clear.map((t) => retries.get(t.task_id) ?? 0), [...clearableStates(opts)]],

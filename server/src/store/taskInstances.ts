@@ -243,6 +243,12 @@ export interface TaskInstanceRow {
   start_date: Date | null;
   end_date: Date | null;
   next_try_at: Date | null;
+  /** `expectedDuration` in ms, from the run's graph version; null: none (migration 0017). */
+  expected_duration_ms: number | null;
+  /** Set when its first try starts (start + expected_duration_ms), reset by a clear. */
+  deadline_at: Date | null;
+  /** When the leading scheduler found it unfinished past deadline_at (store/deadlines.ts). */
+  deadline_missed_at: Date | null;
 }
 
 export async function listTaskInstances(db: Db, dagRunId: number): Promise<TaskInstanceRow[]> {

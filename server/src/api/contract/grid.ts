@@ -7,8 +7,16 @@ import { RunStateSchema, TaskStateSchema, RunTypeSchema } from "./common";
 export const GridQuerySchema = z.object({ limit: limitInput(25, 200), cursor: cursorInput.optional() });
 export type GridQuery = z.input<typeof GridQuerySchema>;
 
+/**
+ * A missed deadline as the grid marks it (present only on runs and cells that missed theirs):
+ * when it was due, and how long after it the run or task instance ended (null: not finished yet,
+ * late by now − deadlineAt).
+ */
+export const GridDeadlineMissSchema = z.object({ deadlineAt: isoString, lateMs: z.number().int().nullable() });
+export type GridDeadlineMiss = z.infer<typeof GridDeadlineMissSchema>;
+
 /** One cell: a task instance of a run. */
-export const GridCellSchema = z.object({ state: TaskStateSchema, tryNumber: z.number().int(), tiId: z.number().int() });
+export const GridCellSchema = z.object({ state: TaskStateSchema, tryNumber: z.number().int(), tiId: z.number().int(), missedDeadline: GridDeadlineMissSchema.optional() });
 export type GridCell = z.infer<typeof GridCellSchema>;
 
 /** One column of the grid (a run); `cells` by task id (a task missing from a run has no cell). */
@@ -18,6 +26,7 @@ export const GridRunSchema = z.object({
   state: RunStateSchema,
   runType: RunTypeSchema,
   logicalDate: isoString,
+  missedDeadline: GridDeadlineMissSchema.optional(),
   cells: z.record(z.string(), GridCellSchema),
 });
 export type GridRun = z.infer<typeof GridRunSchema>;

@@ -3,6 +3,18 @@ import { z } from "zod";
 import { isoString, dateInput, cursorInput, limitInput, jsonObject } from "./fields";
 import { RunStateSchema, TaskStateSchema, RunTypeSchema, AttemptStateSchema, TriggerRuleSchema } from "./common";
 
+/**
+ * A run's or task instance's deadline (the DAG's `deadline`; a task's `expectedDuration` from its
+ * first try's start). `deadlineMissedAt`: when the leading scheduler found it unfinished past its
+ * deadline (and sent the deadline_missed alert). `lateMs`: how long after its deadline it ended;
+ * null while it runs and when it ended in time. Unfinished and past its deadline: late by now − deadlineAt.
+ */
+const deadlineFields = {
+  deadlineAt: isoString.nullable(),
+  deadlineMissedAt: isoString.nullable(),
+  lateMs: z.number().int().nullable(),
+};
+
 /** A run as listed. */
 export const RunSummarySchema = z.object({
   dagRunId: z.number().int(),
@@ -17,6 +29,7 @@ export const RunSummarySchema = z.object({
   createdAt: isoString,
   startDate: isoString.nullable(),
   endDate: isoString.nullable(),
+  ...deadlineFields,
 });
 export type RunSummary = z.infer<typeof RunSummarySchema>;
 
@@ -68,6 +81,9 @@ export const TaskInstanceSummarySchema = z.object({
    * the poke that succeeds is not counted. 0 for other tasks.
    */
   sensorPokes: z.number().int(),
+  /** The task's `expectedDuration` in milliseconds (its deadline is the first try's start plus this); null when it has none. */
+  expectedDurationMs: z.number().int().nullable(),
+  ...deadlineFields,
 });
 export type TaskInstanceSummary = z.infer<typeof TaskInstanceSummarySchema>;
 

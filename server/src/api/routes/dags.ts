@@ -23,7 +23,7 @@ import {
 } from "../contract";
 import { getDagSummary, listDagSummaries } from "../dagsSummary";
 import { decodeCursor, encodeCursor, HttpError, parseWith, strParam } from "../http";
-import { presentGraph } from "../present";
+import { deadlineMiss, presentGraph } from "../present";
 import { recordAction } from "../recordAction";
 
 /** Keyset position of a run in newest-first order. */
@@ -67,11 +67,15 @@ async function grid(rt: Runtime, dagId: string, query: unknown): Promise<GridRes
   const version = row.latestVersionId === null ? undefined : await getDagVersion(rt.db, row.latestVersionId);
   const page = runs.slice(0, q.limit);
   const byRun = new Map<number, GridRun>(
-    page.map((r) => [r.id, { runId: r.run_id, dagRunId: r.id, state: r.state, runType: r.run_type, logicalDate: r.logical_date.toISOString(), cells: {} }]),
+    page.map((r) => {
+      const missed = deadlineMiss(r);
+      return [r.id, { runId: r.run_id, dagRunId: r.id, state: r.state, runType: r.run_type, logicalDate: r.logical_date.toISOString(), ...(missed ? { missedDeadline: missed } : {}), cells: {} }];
+    }),
   );
   for (const c of await gridCells(rt.db, page.map((r) => r.id))) {
     const run = byRun.get(c.dag_run_id);
-    if (run) run.cells[c.task_id] = { state: c.state, tryNumber: c.try_number, tiId: c.id };
+    const missed = deadlineMiss(c);
+    if (run) run.cells[c.task_id] = { state: c.state, tryNumber: c.try_number, tiId: c.id, ...(missed ? { missedDeadline: missed } : {}) };
   }
   const last = page[page.length - 1];
   return {
