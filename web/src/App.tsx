@@ -1,4 +1,5 @@
 import { useEffect } from "react";
+import { AlertsPage } from "./alerts/AlertsPage";
 import { ApiError } from "./api/fetchJson";
 import { LoginPage } from "./auth/LoginPage";
 import { BackfillPage } from "./backfill/BackfillPage";
@@ -52,6 +53,7 @@ function Routes({ pathname }: { pathname: string }) {
   if (matchPath("/lineage/dataset", pathname)) return <DatasetRoute />;
   if (matchPath("/lineage/partition", pathname)) return <PartitionRoute />;
   if (matchPath("/dead-letters", pathname)) return <DeadLettersPage />;
+  if (matchPath("/alerts", pathname)) return <AlertsPage />;
   const letter = matchPath("/dead-letters/:id", pathname);
   if (letter?.id) return <DeadLetterPage key={letter.id} id={letter.id} />;
   return <NotFound />;
@@ -91,6 +93,9 @@ export function App() {
               Lineage
             </Link>
             {signedIn && <DeadLettersNavLink current={pathname.startsWith("/dead-letters")} />}
+            <Link to="/alerts" aria-current={pathname.startsWith("/alerts") ? "page" : undefined} className="nav-link">
+              Alerts
+            </Link>
           </nav>
           {me.data && (
             <div className="user-menu">

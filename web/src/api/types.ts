@@ -87,6 +87,9 @@ export type {
   ReprocessRun,
   Writer,
 } from "../../../server/src/api/contract";
+// Alerts: events of the outbox and their delivery per channel (contract/alerts.ts).
+export type { AlertEvent, DeliveryState, OperatorChannel } from "../../../server/src/model/alerts";
+export type { Alert, AlertChannel, AlertChannelsResponse, AlertDelivery, AlertListQuery, AlertListResponse, TestAlertRequest } from "../../../server/src/api/contract";
 
 /** The subset of JSON Schema the trigger form understands (a DAG's `paramsSchema`). */
 export interface JsonSchema {

@@ -41,6 +41,8 @@ export function useLiveEvents(enabled: boolean): boolean {
       if (e.type === SSE_EVENTS.run) {
         touch(["dags"]);
         touch(["runs"]);
+        // A run that ended may have written an alert event (failed runs and tasks always do).
+        touch(["alerts", "list"]);
       }
     };
     const source = new EventSource("/api/events");
