@@ -94,6 +94,10 @@ export interface AlertsConfig {
   webhook: { url: string; secret: string | null } | null;
   slackUrl: string | null;
   email: { to: string[]; from: string; smtpUrl: string } | null;
+  /** RUNNEL_SMTP_URL, also without RUNNEL_ALERT_EMAIL_TO: the server of `email(...)` notifiers in DAG files that name none. */
+  smtpUrl?: string | null;
+  /** RUNNEL_ALERT_EMAIL_FROM, also without RUNNEL_ALERT_EMAIL_TO (the From of notifier emails). */
+  emailFrom?: string;
   /** RUNNEL_ALERT_DEAD_LETTERS_OVER. */
   deadLettersOver: number;
   /** RUNNEL_ALERT_MAX_AGE in milliseconds. */
@@ -199,6 +203,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
 
 function alertsConfig(e: z.infer<typeof EnvSchema>): AlertsConfig {
   const publicUrl = (e.RUNNEL_PUBLIC_URL ?? "http://127.0.0.1:8080").replace(/\/+$/, "");
+  const emailFrom = e.RUNNEL_ALERT_EMAIL_FROM ?? `runnel@${new URL(publicUrl).hostname}`;
   return {
     publicUrl,
     webhook: e.RUNNEL_ALERT_WEBHOOK_URL === undefined ? null : { url: e.RUNNEL_ALERT_WEBHOOK_URL, secret: e.RUNNEL_ALERT_WEBHOOK_SECRET ?? null },
@@ -208,9 +213,11 @@ function alertsConfig(e: z.infer<typeof EnvSchema>): AlertsConfig {
         ? null
         : {
             to: e.RUNNEL_ALERT_EMAIL_TO.split(",").map((a) => a.trim()),
-            from: e.RUNNEL_ALERT_EMAIL_FROM ?? `runnel@${new URL(publicUrl).hostname}`,
+            from: emailFrom,
             smtpUrl: e.RUNNEL_SMTP_URL,
           },
+    smtpUrl: e.RUNNEL_SMTP_URL ?? null,
+    emailFrom,
     deadLettersOver: e.RUNNEL_ALERT_DEAD_LETTERS_OVER,
     maxAgeMs: parseRetentionMs(e.RUNNEL_ALERT_MAX_AGE)!,
   };

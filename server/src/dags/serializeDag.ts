@@ -5,6 +5,7 @@ import type { CheckSpec, DagDefinition, TaskSpec } from "../sdk/defineDag";
 import { parseDuration, type Duration } from "../sdk/duration";
 import type { CompiledSchedule } from "../schedule/index";
 import type { SerializedCheck, SerializedDag, SerializedTask } from "../model/graph";
+import { AlertEvent } from "../model/alerts";
 
 /**
  * What a task gets when neither it nor its DAG's `defaults` set an option. These values are
@@ -37,7 +38,19 @@ function durationMs(value: Duration | undefined, fallback: number, what: string)
   return value === undefined ? fallback : parseDuration(value, what);
 }
 
-function serializeTask(dagId: string, task: TaskSpec): SerializedTask {
+/**
+ * The callback-only events a task's instances must write (the database triggers write nothing
+ * else for a success or a retry): task_succeeded for its onSuccess, task_retry for its own or its
+ * DAG's onRetry. Absent when none, so graphs without callbacks keep their version hashes.
+ */
+function taskNotifyOn(task: TaskSpec, dag: DagDefinition): Pick<SerializedTask, "notifyOn"> {
+  const events: AlertEvent[] = [];
+  if (task.callbacks.onSuccess) events.push(AlertEvent.task_succeeded);
+  if (task.callbacks.onRetry || dag.callbacks.onRetry) events.push(AlertEvent.task_retry);
+  return events.length > 0 ? { notifyOn: events } : {};
+}
+
+function serializeTask(dagId: string, task: TaskSpec, dag: DagDefinition): SerializedTask {
   const o = task.options;
   const where = `DAG ${dagId}, task ${task.id}`;
   return {
@@ -67,6 +80,7 @@ function serializeTask(dagId: string, task: TaskSpec): SerializedTask {
         }
       : null,
     ...(task.check ? { check: serializeCheck(task.check) } : {}),
+    ...taskNotifyOn(task, dag),
     // Absent when unset, so graphs without it keep their version hashes.
     ...(o.expectedDuration !== undefined ? { expectedDurationMs: parseDuration(o.expectedDuration, `${where}: expectedDuration`) } : {}),
   };
@@ -115,7 +129,8 @@ export function serializeDag(dag: DagDefinition, schedule: CompiledSchedule): Se
     description: o.description ?? null,
     tags: [...(o.tags ?? [])],
     paramsSchema: paramsJsonSchema(o.params),
-    tasks: [...dag.tasks.values()].map((task) => serializeTask(dag.id, task)),
+    tasks: [...dag.tasks.values()].map((task) => serializeTask(dag.id, task, dag)),
+    ...(dag.callbacks.onSuccess ? { notifyOn: [AlertEvent.run_succeeded] } : {}),
     ...(o.deadline ? { deadline: { from: o.deadline.from, withinMs: parseDuration(o.deadline.within, `DAG ${dag.id}: deadline.within`) } } : {}),
   };
 }

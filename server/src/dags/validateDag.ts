@@ -1,4 +1,5 @@
-import type { DagDefinition, TaskSpec } from "../sdk/defineDag";
+import type { CallbackHook, CallbackLists, DagDefinition, TaskSpec } from "../sdk/defineDag";
+import { isNotifier, notifierProblems } from "../sdk/notify";
 import { parseDuration, type Duration } from "../sdk/duration";
 import { TRIGGER_RULES } from "../model/states";
 import { DEADLINE_FROMS } from "../model/alerts";
@@ -79,6 +80,17 @@ function checkTaskDefaults(o: TaskDefaults, where: string, problems: string[], s
   }
 }
 
+/** Each callback is a function or a notifier with a destination (`webhook(undefined)` names the hook here). */
+function checkCallbacks(lists: CallbackLists, where: string, problems: string[]): void {
+  for (const [hook, list] of Object.entries(lists) as Array<[CallbackHook, readonly unknown[]]>) {
+    list.forEach((cb, i) => {
+      const what = `${where}${hook}${list.length > 1 ? `[${i}]` : ""}`;
+      if (isNotifier(cb)) for (const problem of notifierProblems(cb)) problems.push(`${what}: ${problem}`);
+      else if (typeof cb !== "function") problems.push(`${what} must be a function, a notifier from "runnel/notify" (webhook, slack, email) or a list of them, got ${show(cb)}`);
+    });
+  }
+}
+
 function checkStringList(value: unknown, what: string, problems: string[]): void {
   if (value === undefined) return;
   if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) problems.push(`${what} must be an array of strings`);
@@ -94,6 +106,7 @@ function checkTask(task: TaskSpec, defaults: TaskDefaults, problems: string[]): 
   checkStringList(task.outputs, `${where}outputs`, problems);
   if (task.doc !== undefined && typeof task.doc !== "string") problems.push(`${where}doc must be a string`);
   if (task.check) for (const problem of checkProblems(task.check)) problems.push(`check "${task.id}": ${problem}`);
+  checkCallbacks(task.callbacks, where, problems);
   const sensor = task.sensor;
   if (!sensor) return;
   if (sensor.mode !== "poke" && sensor.mode !== "reschedule") {
@@ -118,6 +131,7 @@ function checkDagOptions(dag: DagDefinition, problems: string[]): void {
   }
   if (o.description !== undefined && typeof o.description !== "string") problems.push("description must be a string");
   checkStringList(o.tags, "tags", problems);
+  checkCallbacks(dag.callbacks, "", problems);
   checkDeadline(o.deadline, problems);
   if (o.defaults !== undefined && (typeof o.defaults !== "object" || o.defaults === null)) {
     problems.push("defaults must be an object of task options");

@@ -12,6 +12,8 @@ export interface RunnelMetrics {
   openDeadLetters: Gauge<"dag_id">;
   /** OpenLineage events by transport (`http`, `file`; `buffer` for drops, `build` for events that could not be built) and result (`sent`, `failed`, `dropped`). */
   openLineageEvents: Counter<"transport" | "result">;
+  /** Alert deliveries by channel (`webhook`, `slack`, `email`, `callback`) and result (`sent`, `failed`: another attempt is due, `given_up`). */
+  alertDeliveries: Counter<"channel" | "result">;
   /** Missed deadlines found by the leading scheduler, by DAG and kind (`run`: the DAG's deadline, `task`: a task's expectedDuration). */
   deadlineMisses: Counter<"dag_id" | "kind">;
 }
@@ -42,6 +44,12 @@ export function createMetrics(): RunnelMetrics {
     runFinished: new Counter({ name: "runnel_runs_total", help: "Runs finished, by state", labelNames: ["dag_id", "state"], registers: [registry] }),
     queueDepth: new Gauge({ name: "runnel_queue_depth", help: "BullMQ jobs by state", labelNames: ["state"], registers: [registry] }),
     openDeadLetters: new Gauge({ name: "runnel_dead_letters_open", help: "Open dead letters by DAG", labelNames: ["dag_id"], registers: [registry] }),
+    alertDeliveries: new Counter({
+      name: "runnel_alert_deliveries_total",
+      help: "Alert delivery attempts by channel (webhook, slack, email, callback) and result (sent, failed, given_up)",
+      labelNames: ["channel", "result"],
+      registers: [registry],
+    }),
     openLineageEvents: new Counter({
       name: "runnel_openlineage_events_total",
       help: "OpenLineage events by transport and result (sent, failed, dropped when the buffer was full)",

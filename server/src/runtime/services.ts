@@ -7,9 +7,19 @@ import type { Runtime } from "./runtime";
 import { createRedis } from "./connections";
 import type { TaskJobData } from "../executor/dispatcher";
 import { createTryLineage } from "../obs/openLineage/tryLineage";
+import { AlertSender, type AlertSenderOptions } from "../alerts/alertSender";
 
-/** Starts a scheduler on the runtime; it stops when the runtime closes. */
-export function startScheduler(rt: Runtime): SchedulerLoop {
+/** Options of `startScheduler`. */
+export interface SchedulerServiceOptions {
+  /** Tuning of this process's alert sender (tests shorten retry delays). */
+  alertSender?: Partial<AlertSenderOptions>;
+}
+
+/**
+ * Starts a scheduler on the runtime, with its alert sender (every scheduler process sends alerts;
+ * several at once never send a delivery twice at the same time); both stop when the runtime closes.
+ */
+export function startScheduler(rt: Runtime, opts: SchedulerServiceOptions = {}): SchedulerLoop {
   const loop = new SchedulerLoop({
     db: rt.db,
     registry: rt.registry,
@@ -25,6 +35,9 @@ export function startScheduler(rt: Runtime): SchedulerLoop {
   });
   loop.start();
   rt.onClose(() => loop.stop());
+  const sender = new AlertSender({ db: rt.db, dags: rt.registry, alerts: rt.config.alerts, log: rt.log, metrics: rt.metrics }, opts.alertSender);
+  sender.start();
+  rt.onClose(() => sender.stop());
   return loop;
 }
 

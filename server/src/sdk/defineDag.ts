@@ -2,6 +2,8 @@ import type { z } from "zod";
 import type { CheckDefinition, CheckOptions, CheckOutput, CheckSeverity } from "./checks";
 import type { TriggerRule } from "../model/states";
 import type {
+  AlertCallback,
+  CallbackHooks,
   DagOptions,
   Needs,
   SensorOptions,
@@ -13,6 +15,31 @@ import type {
 } from "./types";
 
 const DAG_BRAND = Symbol.for("runnel.dag");
+
+/** The callback options of a DAG or task; the names are persisted in alert_deliveries.channel ("callback:dag.onFailure[0]"). */
+export const CallbackHook = {
+  onFailure: "onFailure",
+  onSuccess: "onSuccess",
+  onRetry: "onRetry",
+  onDeadlineMissed: "onDeadlineMissed",
+} as const;
+export type CallbackHook = (typeof CallbackHook)[keyof typeof CallbackHook];
+export const CALLBACK_HOOKS = Object.values(CallbackHook) as readonly CallbackHook[];
+
+/** Each hook's callbacks as a list (a single callback is a list of one); hooks without any are absent. */
+export type CallbackLists = Partial<Record<CallbackHook, readonly AlertCallback[]>>;
+
+/** Lists the callbacks of `hooks` as written (validateDag checks each is a function or a notifier). */
+export function callbackLists(hooks: CallbackHooks): CallbackLists {
+  const lists: CallbackLists = {};
+  for (const hook of CALLBACK_HOOKS) {
+    const value: unknown = hooks[hook];
+    if (value === undefined) continue;
+    const list = (Array.isArray(value) ? [...(value as unknown[])] : [value]) as AlertCallback[];
+    if (list.length > 0) lists[hook] = list;
+  }
+  return lists;
+}
 
 /** Ids of DAGs and tasks are persisted strings; keep them to a safe alphabet. */
 export const ID_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,249}$/;
@@ -49,6 +76,8 @@ export interface TaskSpec {
   check?: CheckSpec;
   /** The task body (for a sensor: its poke). */
   run: (ctx: TaskContext<never, never>) => unknown;
+  /** The task's own onFailure/onSuccess/onRetry/onDeadlineMissed callbacks, as lists. */
+  callbacks: CallbackLists;
 }
 
 /** What a DAG file default-exports: the static graph and its functions. */
@@ -58,6 +87,8 @@ export interface DagDefinition<P = unknown> {
   readonly options: DagOptions<z.ZodType<P>>;
   /** Tasks in definition order, which is a topological order. */
   readonly tasks: ReadonlyMap<string, TaskSpec>;
+  /** The DAG-level callbacks, as lists. */
+  readonly callbacks: CallbackLists;
 }
 
 /** The builder handed to the `defineDag` callback. */
@@ -95,7 +126,7 @@ export function defineDag<PS extends z.ZodType = z.ZodType<Record<string, never>
   function addTask(
     id: string,
     kind: TaskSpec["kind"],
-    opts: { needs?: Needs; triggerRule?: TriggerRule; inputs?: readonly string[]; outputs?: readonly string[]; doc?: string } & TaskDefaults,
+    opts: { needs?: Needs; triggerRule?: TriggerRule; inputs?: readonly string[]; outputs?: readonly string[]; doc?: string } & TaskDefaults & CallbackHooks,
     run: TaskSpec["run"],
     sensor?: SensorSpec,
     check?: CheckSpec,
@@ -128,6 +159,7 @@ export function defineDag<PS extends z.ZodType = z.ZodType<Record<string, never>
       sensor,
       check,
       run,
+      callbacks: callbackLists(opts),
     });
     return { dagId, taskId: id };
   }
@@ -165,7 +197,7 @@ export function defineDag<PS extends z.ZodType = z.ZodType<Record<string, never>
   build(builder);
   if (tasks.size === 0) throw new Error(`DAG ${dagId}: declares no tasks`);
 
-  return { [DAG_BRAND]: true, id: dagId, options: options as unknown as DagOptions<z.ZodType<z.output<PS>>>, tasks };
+  return { [DAG_BRAND]: true, id: dagId, options: options as unknown as DagOptions<z.ZodType<z.output<PS>>>, tasks, callbacks: callbackLists(options) };
 }
 
 /** Whether a module export is a DAG made by any copy of `defineDag`. */

@@ -1,7 +1,8 @@
 import type { z } from "zod";
 import type { Duration } from "./duration";
 import type { TaskState, TriggerRule } from "../model/states";
-import type { DeadlineFrom } from "../model/alerts";
+import type { AlertEvent, DeadlineFrom } from "../model/alerts";
+import type { Notifier } from "./notify";
 
 /** A JSON value: what a task may return. It is stored per task instance and handed downstream. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue | undefined };
@@ -204,7 +205,7 @@ export type Needs = Record<string, TaskHandle<unknown>>;
 export type UpstreamOf<N> = { [K in keyof N]: N[K] extends TaskHandle<infer O> ? O : never };
 
 /** Options of `dag.task`. */
-export interface TaskOptions<N extends Needs, O extends TaskOutput, P> extends TaskDefaults {
+export interface TaskOptions<N extends Needs, O extends TaskOutput, P> extends TaskDefaults, CallbackHooks {
   /** Upstream tasks, by the name they get in `ctx.upstream`. */
   needs?: N;
   /** When this task may run given its upstream states. Default "all_success". */
@@ -219,7 +220,7 @@ export interface TaskOptions<N extends Needs, O extends TaskOutput, P> extends T
 }
 
 /** Options of `dag.sensor`. A sensor is a task that pokes until its condition holds. */
-export interface SensorOptions<N extends Needs, O extends TaskOutput, P> extends TaskDefaults {
+export interface SensorOptions<N extends Needs, O extends TaskOutput, P> extends TaskDefaults, CallbackHooks {
   needs?: N;
   triggerRule?: TriggerRule;
   /** Returns false to wait, or true / a JSON value (passed downstream) when the condition holds. */
@@ -272,7 +273,7 @@ export interface DagDeadline {
 }
 
 /** Options of `defineDag`. */
-export interface DagOptions<PS extends z.ZodType = z.ZodType<Record<string, never>>> {
+export interface DagOptions<PS extends z.ZodType = z.ZodType<Record<string, never>>> extends CallbackHooks {
   /** Persisted id: letters, digits, `_`, `-`, `.`. */
   id: string;
   schedule?: Schedule;
@@ -295,4 +296,59 @@ export interface DagOptions<PS extends z.ZodType = z.ZodType<Record<string, neve
   tags?: readonly string[];
   /** The run must have finished `within` after `from`, else one `deadline_missed` event. Default: none. See {@link DagDeadline}. */
   deadline?: DagDeadline;
+}
+
+/** The events a callback can receive. */
+export type CallbackEvent = Extract<AlertEvent, "task_failed" | "task_succeeded" | "task_retry" | "run_failed" | "run_succeeded" | "deadline_missed">;
+
+/** What a callback function receives. Dates are the run's; `url` is its dashboard page (RUNNEL_PUBLIC_URL). */
+export interface CallbackContext {
+  /** task_failed / run_failed (onFailure), task_succeeded / run_succeeded (onSuccess), task_retry (onRetry), deadline_missed (onDeadlineMissed). */
+  event: CallbackEvent;
+  /** The alert's stable id: the same on a redelivery, so a callback can de-duplicate on it. */
+  alertId: string;
+  dagId: string;
+  runId: string;
+  logicalDate: Date;
+  dataInterval: { start: Date; end: Date };
+  /** Set when the event is about a task. */
+  taskId?: string;
+  /** The try that failed (task_failed, task_retry) or succeeded. */
+  tryNumber?: number;
+  /** The error message, for failures. */
+  error?: string;
+  /** The dashboard page of the run (with the task selected when there is one). */
+  url: string;
+  occurredAt: Date;
+  /** Event-specific facts, e.g. `{ nextTryAt, maxTries }` for task_retry, `{ kind, deadlineAt, lateMs }` for deadline_missed. */
+  details: Record<string, unknown>;
+}
+
+/**
+ * A callback function. It runs in a scheduler process (not the worker), once per event, through
+ * the alert outbox: after the state change committed, so it can never change the task's or run's
+ * state. A throw or a rejection (or no answer within 30 s) is logged and shown on the Alerts page;
+ * the callback is then tried again with backoff, at most 3 times in all.
+ */
+export type CallbackFunction = (ctx: CallbackContext) => void | Promise<void>;
+
+/** A callback: a function, or a notifier from `runnel/notify` (webhook, slack, email). */
+export type AlertCallback = CallbackFunction | Notifier;
+
+/** One callback or a list of them (each delivered and recorded on its own). */
+export type Callbacks = AlertCallback | readonly AlertCallback[];
+
+/**
+ * Callbacks of a DAG (`defineDag` options) or of one task (`dag.task` / `dag.sensor` options).
+ * Task-level: onFailure <- the task ended failed (retries exhausted; not a person's "mark failed"),
+ * onSuccess <- it succeeded, onRetry <- a try failed and another is due, onDeadlineMissed <- its
+ * `expectedDuration` passed. DAG-level: onFailure <- a run ended failed, onSuccess <- a run
+ * succeeded, onRetry <- a try of any of its tasks failed and another is due, onDeadlineMissed <-
+ * the run's `deadline` passed. Runs of `dags test` call no callback.
+ */
+export interface CallbackHooks {
+  onFailure?: Callbacks;
+  onSuccess?: Callbacks;
+  onRetry?: Callbacks;
+  onDeadlineMissed?: Callbacks;
 }
