@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TriggerIntervalResponse } from "../../server/src/api/contract";
 import { BACKFILL_ID, backfillCreated, backfillDetail, backfillList, backfillPlan, backfillRange } from "../fixtures/backfill";
 import { dagListFixture } from "../fixtures/dagList";
-import { failedTaskInstance, failedTaskLog, helloDetail, helloGrid, helloRun, waitingSensorInstance } from "../fixtures/dashboard";
+import { failedTaskInstance, failedTaskLog, helloDetail, helloGrid, helloRun, runningLateInstance, waitingSensorInstance } from "../fixtures/dashboard";
 import { WIDE_RUNS, WIDE_TASKS, wideDetail, wideGridPage } from "../fixtures/wideGrid";
 import { launchBrowser } from "../helpers/browser";
 import { REPO_ROOT, artifactPath } from "../helpers/paths";
@@ -76,6 +76,9 @@ beforeAll(async () => {
       new SseAnswer([{ event: "log", data: { id: 3, tryNumber: 2, ts: failed.attempts[1]!.endDate, level: "info", message: "streamed line after the page" } }]),
     "/api/events": () => new SseAnswer([]),
     "/api/dead-letters/counts": () => ({ counts: [], errors: [] }),
+    "/api/task-instances/31": () => runningLateInstance(),
+    "/api/task-instances/31/logs": () => ({ lines: [], lastId: 0, hasMore: false }),
+    "/api/task-instances/31/logs/stream": () => new SseAnswer([]),
     "/api/task-instances/9001": () => waitingSensorInstance(),
     "/api/task-instances/9001/logs": () => ({ lines: [], lastId: 0, hasMore: false }),
     "/api/task-instances/9001/logs/stream": () => new SseAnswer([]),
@@ -355,6 +358,67 @@ describe("dashboard against canned API answers", () => {
     await page.getByRole("table", { name: "Backfills" }).getByRole("link", { name: `Backfill #${BACKFILL_ID}` }).waitFor();
     await page.goto(`${site.baseUrl}/dags/hello?tab=backfills`);
     await page.getByRole("table", { name: "Backfills of hello" }).getByRole("progressbar", { name: "Backfill progress" }).waitFor();
+  });
+
+  it("marks missed deadlines: the run's column and the cells in the grid, the run page, the task panel", async () => {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.goto(`${site.baseUrl}/dags/hello`);
+    const grid = page.getByRole("table", { name: "Grid of hello" });
+    await grid.getByRole("link", { name: "Run 2024-01-07: failed, missed its deadline by 14m", exact: true }).waitFor();
+    await expect(grid.getByRole("button", { name: "count_letters on 2024-01-07: failed, missed its deadline by 21s", exact: true }).isVisible()).resolves.toBe(true);
+    await expect(grid.getByRole("button", { name: "count_letters on 2024-01-08: running, missed its deadline, not finished 5m after it", exact: true }).isVisible()).resolves.toBe(true);
+    // Only those: run 3 is not due yet, other cells have no deadline.
+    await expect(grid.getByRole("link", { name: /missed its deadline/ }).count()).resolves.toBe(1);
+    await expect(grid.getByRole("button", { name: /missed its deadline/ }).count()).resolves.toBe(2);
+    await expect(page.getByText("missed its deadline", { exact: true }).isVisible()).resolves.toBe(true);
+    await page.screenshot({ path: artifactPath("deadline-grid.png"), fullPage: true });
+
+    await page.goto(`${site.baseUrl}/runs/2`);
+    const tasks = page.getByRole("table", { name: "Task instances" });
+    await tasks.waitFor();
+    await expect(page.locator("main").getByRole("status").filter({ hasText: "deadline" }).textContent()).resolves.toBe("Missed its deadline (due 2024-01-07 23:46 UTC, finished 14m late)");
+    await expect(tasks.getByRole("img", { name: "Missed its deadline (due 00:00:11 UTC, finished 21s late)" }).textContent()).resolves.toBe("late 21s");
+    await expect(page.getByText("· missed", { exact: true }).isVisible()).resolves.toBe(true);
+    await page.screenshot({ path: artifactPath("deadline-run.png"), fullPage: true });
+
+    await page.goto(`${site.baseUrl}/runs/3?ti=31`);
+    const panel = page.getByRole("complementary", { name: "Task instance count_letters" });
+    const still = panel.getByRole("status").filter({ hasText: "deadline" });
+    await still.waitFor();
+    await expect(still.textContent()).resolves.toMatch(/^Still running 5m past its deadline \(due .+ UTC\)$/);
+    // The run itself is due in 2 hours: no warning, the facts say it is ahead.
+    await page.getByText("· ahead", { exact: true }).waitFor();
+    await expect(page.locator("main > [role=status]").count()).resolves.toBe(0);
+    await expect(tasks.getByRole("img", { name: /^Still running 5m past its deadline/ }).textContent()).resolves.toBe("late 5m");
+    await page.screenshot({ path: artifactPath("deadline-task-running.png"), fullPage: true });
+
+    // 390 px wide, light and dark.
+    for (const colorScheme of ["light", "dark"] as const) {
+      const narrow = await browser.newPage({ viewport: { width: 390, height: 844 }, colorScheme });
+      watch(narrow);
+      try {
+        await narrow.goto(`${site.baseUrl}/dags/hello`);
+        await narrow.getByRole("link", { name: /missed its deadline by 14m/ }).waitFor();
+        await narrow.screenshot({ path: artifactPath(`deadline-grid-390-${colorScheme}.png`), fullPage: true });
+        await narrow.goto(`${site.baseUrl}/runs/2?ti=${failedTaskInstance().id}`);
+        await narrow.getByRole("complementary", { name: "Task instance count_letters" }).getByRole("status").filter({ hasText: "Missed its deadline (due 00:00:11 UTC, finished 21s late)" }).waitFor();
+        await narrow.screenshot({ path: artifactPath(`deadline-run-390-${colorScheme}.png`), fullPage: true });
+      } finally {
+        await narrow.close();
+      }
+    }
+    const dark = await browser.newPage({ viewport: { width: 1440, height: 900 }, colorScheme: "dark" });
+    watch(dark);
+    try {
+      await dark.goto(`${site.baseUrl}/runs/3?ti=31`);
+      await dark.getByRole("complementary", { name: "Task instance count_letters" }).getByRole("status").filter({ hasText: "Still running" }).waitFor();
+      await dark.screenshot({ path: artifactPath("deadline-task-running-dark.png"), fullPage: true });
+      await dark.goto(`${site.baseUrl}/dags/hello`);
+      await dark.getByRole("link", { name: /missed its deadline by 14m/ }).waitFor();
+      await dark.screenshot({ path: artifactPath("deadline-grid-dark.png") });
+    } finally {
+      await dark.close();
+    }
   });
 
   it("runs under the strict CSP without console errors", () => {

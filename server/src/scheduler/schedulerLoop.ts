@@ -37,7 +37,7 @@ export interface SchedulerLoopDeps {
 }
 
 /**
- * The scheduler: every tick, the leader creates due runs; every scheduler admits ready tasks
+ * The scheduler: every tick, the leader creates due runs and reports missed deadlines; every scheduler admits ready tasks
  * (safe in parallel: SKIP LOCKED and fenced updates); the leader reconciles Redis with
  * Postgres every `reconcileIntervalMs`. Ticks never overlap; `poke()` asks for one now.
  */

@@ -94,6 +94,8 @@ export interface RunChange {
   run_id: string;
   state: RunState;
   updated_at: Date;
+  /** A missed deadline changes no state; the feed tells it apart by this (store/deadlines.ts). */
+  deadline_missed_at: Date | null;
 }
 
 /** A task instance change seen by the change feed. */
@@ -105,14 +107,15 @@ export interface TaskChange {
   state: TaskState;
   try_number: number;
   updated_at: Date;
+  deadline_missed_at: Date | null;
 }
 
 /** Runs and task instances updated at or after `since` (the SSE feed polls this), oldest first. */
 export async function changesSince(db: Db, since: Date, limit = 2000): Promise<{ runs: RunChange[]; tasks: TaskChange[]; now: Date }> {
   const now = ((await db.raw<{ rows: { now: Date }[] }>("SELECT clock_timestamp() AS now")).rows[0] as { now: Date }).now;
-  const runs = await db<RunChange>("dag_runs").select("id", "dag_id", "run_id", "state", "updated_at").where("updated_at", ">=", since).orderBy("updated_at").limit(limit);
+  const runs = await db<RunChange>("dag_runs").select("id", "dag_id", "run_id", "state", "updated_at", "deadline_missed_at").where("updated_at", ">=", since).orderBy("updated_at").limit(limit);
   const tasks = await db<TaskChange>("task_instances")
-    .select("id", "dag_run_id", "dag_id", "task_id", "state", "try_number", "updated_at")
+    .select("id", "dag_run_id", "dag_id", "task_id", "state", "try_number", "updated_at", "deadline_missed_at")
     .where("updated_at", ">=", since)
     .orderBy("updated_at")
     .limit(limit);

@@ -100,6 +100,29 @@ function tickUntil<T>(what: string, probe: () => Promise<T | undefined>, timeout
   );
 }
 
+/** An open `GET /api/events` stream: `until(n)` waits for the n-th `event: run` of a run. */
+async function runEvents(dagRunId: number) {
+  const abort = new AbortController();
+  const res = await fetch(`${stack.base}/api/events?dagRunId=${dagRunId}`, { headers: { authorization: `Bearer ${stack.tokens.viewer}` }, signal: abort.signal });
+  expect(res.status).toBe(200);
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  const count = () => text.split("event: run").length - 1;
+  return {
+    async until(n: number, timeoutMs = 10_000): Promise<void> {
+      const deadline = Date.now() + timeoutMs;
+      while (count() < n) {
+        if (Date.now() > deadline) throw new Error(`expected ${n} run events; saw: ${text}`);
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`stream ended; saw: ${text}`);
+        text += decoder.decode(value);
+      }
+    },
+    close: () => abort.abort(),
+  };
+}
+
 async function getJson<T>(path: string): Promise<T> {
   const res = await stack.call("viewer", path);
   expect(res.status, path).toBe(200);
@@ -126,6 +149,9 @@ describe("deadlines", () => {
     await loop.tick();
     expect(await deadlineEvents({ dag_run_id: id })).toEqual([]);
     expect((await runRow(id))!.deadline_missed_at).toBeNull();
+    // The dashboard's live feed has seen the run start...
+    const feed = await runEvents(id);
+    await feed.until(1);
 
     // The scheduler was away for a while: it finds the run 12 min 3 s late.
     const found = new Date(due.getTime() + 723_000);
@@ -134,6 +160,9 @@ describe("deadlines", () => {
     await loop.tick();
     clock.now = new Date(found.getTime() + 3_600_000);
     await loop.tick();
+    // ...and hears of the miss, though the run's state did not change (the grid refreshes and marks it).
+    await feed.until(2);
+    feed.close();
 
     const events = await deadlineEvents({ dag_run_id: id });
     expect(events).toHaveLength(1);

@@ -3,6 +3,8 @@ import type { GridResponse, GridRun } from "../api/types";
 import { logicalDateLabel, utcDateTime } from "../format/time";
 import { Link, navigate, runPath, withSearch } from "../router";
 import { taskStateStyle } from "../ui/taskStateStyle";
+import { gridMissLabel } from "../runs/deadline";
+import "../runs/deadline.css";
 import { TestRunBadge } from "../runs/RunTypeBadge";
 import { RUN_STATE_STYLE } from "./runStateStyle";
 import { useDagGrid } from "./useDags";
@@ -11,10 +13,16 @@ function RunHeader({ run, selected, onSelect }: { run: GridRun; selected: boolea
   const style = RUN_STATE_STYLE[run.state];
   const date = logicalDateLabel(run.logicalDate);
   const kind = run.runType === "test" ? " (test run)" : "";
+  const late = run.missedDeadline ? `, ${gridMissLabel(run.missedDeadline)}` : "";
   return (
     <th scope="col" className={`grid-run-head ${selected ? "run-selected" : ""}`}>
       <input type="checkbox" className="grid-run-check" aria-label={`Select run ${date}`} title="Select (shift-click: a range)" checked={selected} onChange={() => undefined} onClick={onSelect} />
-      <Link to={runPath(run.dagRunId)} className={`grid-run-bar ${style.className}`} aria-label={`Run ${date}${kind}: ${style.label}`} title={`${run.runId} · ${utcDateTime(run.logicalDate)} · ${style.label}${kind}`}>
+      <Link
+        to={runPath(run.dagRunId)}
+        className={`grid-run-bar ${style.className} ${late ? "deadline-missed" : ""}`}
+        aria-label={`Run ${date}${kind}: ${style.label}${late}`}
+        title={`${run.runId} · ${utcDateTime(run.logicalDate)} · ${style.label}${kind}${late ? ` · ${late.slice(2)}` : ""}`}
+      >
         <span aria-hidden="true">{style.glyph}</span>
       </Link>
       <TestRunBadge runType={run.runType} compact />
@@ -77,6 +85,7 @@ export function DagGrid({
     setAnchor(id);
   };
   const chosen = runs.filter((r) => picked.has(r.dagRunId)).map((r) => r.logicalDate).sort();
+  const anyLate = runs.some((r) => r.missedDeadline || Object.values(r.cells).some((c) => c.missedDeadline));
   const range = chosen.length > 0 ? { from: day(chosen[0]!), to: day(chosen.at(-1)!) } : undefined;
 
   return (
@@ -128,14 +137,15 @@ export function DagGrid({
                     );
                   const style = taskStateStyle(ti.state);
                   const selected = String(ti.tiId) === selectedTaskInstanceId;
+                  const late = ti.missedDeadline ? gridMissLabel(ti.missedDeadline) : undefined;
                   return (
                     <td key={run.dagRunId} className="grid-cell-td">
                       <button
                         type="button"
-                        className={`grid-cell ${style.className} ${selected ? "selected" : ""}`}
-                        aria-label={`${task.taskId} on ${date}: ${style.label}`}
+                        className={`grid-cell ${style.className} ${selected ? "selected" : ""} ${late ? "deadline-missed" : ""}`}
+                        aria-label={`${task.taskId} on ${date}: ${style.label}${late ? `, ${late}` : ""}`}
                         aria-pressed={selected}
-                        title={`${task.taskId} · ${utcDateTime(run.logicalDate)} · ${style.label}${ti.tryNumber > 1 ? ` · try ${ti.tryNumber}` : ""}`}
+                        title={`${task.taskId} · ${utcDateTime(run.logicalDate)} · ${style.label}${ti.tryNumber > 1 ? ` · try ${ti.tryNumber}` : ""}${late ? ` · ${late}` : ""}`}
                         onClick={() => navigate(withSearch({ ti: String(ti.tiId), run: String(run.dagRunId) }))}
                       >
                         <span aria-hidden="true">{style.glyph}</span>
@@ -151,6 +161,15 @@ export function DagGrid({
       <div className="grid-foot">
         <span className="muted small">
           {runs.length} run{runs.length === 1 ? "" : "s"} shown
+          {anyLate && (
+            <>
+              {" · "}
+              <span className="grid-legend">
+                <span className="grid-legend-dot" aria-hidden="true" />
+                missed its deadline
+              </span>
+            </>
+          )}
         </span>
         {grid.hasNextPage && (
           <button type="button" className="button" onClick={() => void grid.fetchNextPage()} disabled={grid.isFetchingNextPage}>

@@ -3,6 +3,7 @@ import { durationBetween, formatDuration } from "../format/duration";
 import { logicalDateLabel, utcDateTime, utcTime } from "../format/time";
 import { Link, dagPath, navigate, runPath, useLocation, withSearch } from "../router";
 import { TaskInstancePanel } from "../taskInstances/TaskInstancePanel";
+import { DeadlineFact, DeadlineNote, LateChip } from "./DeadlineNote";
 import { RunChecks } from "./RunChecks";
 import { TestRunBadge } from "./RunTypeBadge";
 import { StateBadge } from "../ui/StateBadge";
@@ -79,7 +80,16 @@ export function RunPage({ dagRunId }: { dagRunId: string }) {
               <dt>Duration</dt>
               <dd>{formatDuration(durationBetween(r.startDate, r.endDate))}</dd>
             </div>
+            {r.deadlineAt && (
+              <div>
+                <dt>Deadline</dt>
+                <dd>
+                  <DeadlineFact facts={{ ...r, deadlineAt: r.deadlineAt }} />
+                </dd>
+              </div>
+            )}
           </dl>
+          <DeadlineNote facts={r} quiet={false} />
           <div className={`dag-body ${ti ? "with-panel" : ""}`}>
             <div className="stack gap">
               <section className="card" aria-label="Task instances">
@@ -107,6 +117,7 @@ export function RunPage({ dagRunId }: { dagRunId: string }) {
                           </th>
                           <td>
                             <StateBadge style={taskStateStyle(t.state)} />
+                            <LateChip facts={t} />
                           </td>
                           <td>
                             {t.tryNumber} / {t.maxTries}

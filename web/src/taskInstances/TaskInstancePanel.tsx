@@ -4,6 +4,7 @@ import type { Attempt, TaskInstanceDetail } from "../api/types";
 import { durationBetween, formatDuration } from "../format/duration";
 import { logicalDateLabel, utcDateTime, utcTime } from "../format/time";
 import { Link, runPath } from "../router";
+import { DeadlineNote } from "../runs/DeadlineNote";
 import { StateBadge } from "../ui/StateBadge";
 import { attemptStateStyle, taskStateStyle } from "../ui/taskStateStyle";
 import { ActionDialog, type PendingAction } from "./ActionDialog";
@@ -189,6 +190,7 @@ export function TaskInstancePanel({ id, onClose }: { id: string; onClose: () => 
       {ti.data && (
         <>
           <WaitingLine ti={ti.data} />
+          <DeadlineNote facts={ti.data} expectedDurationMs={ti.data.expectedDurationMs} />
           <Actions ti={ti.data} />
           <section aria-label="Attempts" className="panel-section">
             <h4 className="section-title">Attempts</h4>

@@ -30,12 +30,13 @@ async function streamEvents(rt: Runtime, req: Request, res: Response): Promise<v
       for (const r of runs) {
         if ((q.dagId && r.dag_id !== q.dagId) || (q.dagRunId && r.id !== q.dagRunId)) continue;
         const event: RunEvent = { dagRunId: r.id, dagId: r.dag_id, runId: r.run_id, state: r.state };
-        if (fresh(`r${r.id}`, r.state, r.updated_at.getTime())) stream.send(SSE_EVENTS.run, event);
+        // A missed deadline (no state change) is news too: the grid marks it.
+        if (fresh(`r${r.id}`, `${r.state}:${r.deadline_missed_at ? 1 : 0}`, r.updated_at.getTime())) stream.send(SSE_EVENTS.run, event);
       }
       for (const t of tasks) {
         if ((q.dagId && t.dag_id !== q.dagId) || (q.dagRunId && t.dag_run_id !== q.dagRunId)) continue;
         const event: TaskEvent = { id: t.id, dagRunId: t.dag_run_id, dagId: t.dag_id, taskId: t.task_id, state: t.state, tryNumber: t.try_number };
-        if (fresh(`t${t.id}`, `${t.state}:${t.try_number}`, t.updated_at.getTime())) stream.send(SSE_EVENTS.task, event);
+        if (fresh(`t${t.id}`, `${t.state}:${t.try_number}:${t.deadline_missed_at ? 1 : 0}`, t.updated_at.getTime())) stream.send(SSE_EVENTS.task, event);
       }
       since = now;
       const horizon = now.getTime() - 2 * LOOKBACK_MS;
