@@ -158,12 +158,13 @@ export interface EventWithDeliveries {
   task_id: string | null;
   error: string | null;
   details: Record<string, unknown>;
+  fanned_out_at: Date | null;
   deliveries: Array<{ channel: string; state: string; attempts: number; last_error: string | null }>;
 }
 
 /** Events matching `where` (knex where on alert_events), oldest first, with their deliveries by channel name. */
 export async function eventsWhere(db: Db, where: Record<string, unknown>): Promise<EventWithDeliveries[]> {
-  const events = await db("alert_events").where(where).orderBy("seq").select<Array<Omit<EventWithDeliveries, "deliveries">>>("id", "event", "task_id", "error", "details");
+  const events = await db("alert_events").where(where).orderBy("seq").select<Array<Omit<EventWithDeliveries, "deliveries">>>("id", "event", "task_id", "error", "details", "fanned_out_at");
   const deliveries = await db("alert_deliveries")
     .whereIn("event_id", events.map((e) => e.id))
     .orderBy("channel")
@@ -171,7 +172,7 @@ export async function eventsWhere(db: Db, where: Record<string, unknown>): Promi
   return events.map((e) => ({ ...e, deliveries: deliveries.filter((d) => d.event_id === e.id).map(({ event_id: _, ...d }) => d) }));
 }
 
-/** Waits until the events matching `where` number `count` and every delivery of them is in `state` (default sent). */
+/** Waits until the events matching `where` number `count`, are fanned out, and every delivery of them is in `state` (default sent). */
 export async function waitDelivered(db: Db, where: Record<string, unknown>, count: number, opts: { state?: string; channels?: number; timeoutMs?: number } = {}): Promise<EventWithDeliveries[]> {
   const state = opts.state ?? "sent";
   return waitFor(
@@ -179,7 +180,7 @@ export async function waitDelivered(db: Db, where: Record<string, unknown>, coun
     async () => {
       const events = await eventsWhere(db, where);
       if (events.length !== count) return undefined;
-      const ok = events.every((e) => (opts.channels === undefined || e.deliveries.length === opts.channels) && e.deliveries.every((d) => d.state === state));
+      const ok = events.every((e) => e.fanned_out_at !== null && (opts.channels === undefined || e.deliveries.length === opts.channels) && e.deliveries.every((d) => d.state === state));
       return ok ? events : undefined;
     },
     opts.timeoutMs ?? 30_000,
