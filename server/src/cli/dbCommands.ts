@@ -32,7 +32,7 @@ export function dbCommand(program: Command): void {
   const db = program.command("db").description("database maintenance");
   db.command("clean")
     .description(
-      "delete ended runs (success, failed, canceled) that ended before --before, with their task instances, attempts, logs, check results, dataset reads and closed dead letters, and expired sessions; " +
+      "delete ended runs (success, failed, canceled) that ended before --before, with their task instances, attempts, logs, check results, dataset reads and closed dead letters, alert events whose deliveries are all sent or given up, and expired sessions; " +
         "never a queued or running run, one holding the latest write of a partition, one with an open dead letter, one of an unfinished backfill or reprocess, nor a DAG's newest scheduled run",
     )
     .requiredOption("--before <date|duration>", "cutoff: a date (YYYY-MM-DD = midnight UTC, or ISO date-time) or a duration back from now (90d, 12h, 30m)")

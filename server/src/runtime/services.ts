@@ -15,6 +15,13 @@ export interface SchedulerServiceOptions {
   alertSender?: Partial<AlertSenderOptions>;
 }
 
+const alertSenders = new WeakMap<Runtime, AlertSender>();
+
+/** The alert sender `startScheduler` started on this runtime (tests stop it to freeze the outbox). */
+export function alertSenderOf(rt: Runtime): AlertSender | undefined {
+  return alertSenders.get(rt);
+}
+
 /**
  * Starts a scheduler on the runtime, with its alert sender (every scheduler process sends alerts;
  * several at once never send a delivery twice at the same time); both stop when the runtime closes.
@@ -37,6 +44,7 @@ export function startScheduler(rt: Runtime, opts: SchedulerServiceOptions = {}):
   rt.onClose(() => loop.stop());
   const sender = new AlertSender({ db: rt.db, dags: rt.registry, alerts: rt.config.alerts, log: rt.log, metrics: rt.metrics }, opts.alertSender);
   sender.start();
+  alertSenders.set(rt, sender);
   rt.onClose(() => sender.stop());
   return loop;
 }

@@ -1,4 +1,5 @@
 import { BackfillState, ReprocessState, RunType, TERMINAL_RUN_STATES, UNSETTLED_DEAD_LETTER_STATUSES } from "../model/states";
+import { OPEN_DELIVERY_STATES } from "../model/alerts";
 import type { Knex } from "knex";
 import type { Db } from "./db";
 
@@ -17,8 +18,12 @@ import type { Db } from "./db";
  * Deleted with a run: its task instances, their attempts and logs, check results, dataset reads,
  * closed dead letters (replayed/discarded/resolved) and their history, reprocess_runs rows.
  * Kept and unlinked (ON DELETE SET NULL): dataset_events (the partition's write history stays,
- * with no run), backfill_dates of finished backfills. Without `dagId`, expired login sessions
- * are deleted too. API tokens have no expiry and are kept (revoked ones stay for the audit trail).
+ * with no run), backfill_dates of finished backfills, alert events (they keep the run id and date
+ * they name). Without `dagId`, expired login sessions are deleted too. API tokens have no expiry
+ * and are kept (revoked ones stay for the audit trail).
+ *
+ * Alert events that occurred before the cutoff are deleted (their deliveries cascade) once they
+ * are fanned out and every delivery is sent or given up; never one still on its way.
  *
  * Work goes in batches of `batchSize` runs, one short transaction each, locking the runs with
  * SKIP LOCKED so a run the engine holds is simply left for the next clean.
@@ -35,6 +40,8 @@ export interface CleanCounts {
   dead_letters: number;
   dead_letter_history: number;
   reprocess_runs: number;
+  /** Alert events (with their deliveries) that occurred before the cutoff, every delivery sent or given up. */
+  alert_events: number;
   sessions: number;
 }
 
@@ -59,6 +66,7 @@ const emptyCounts = (): CleanCounts => ({
   dead_letters: 0,
   dead_letter_history: 0,
   reprocess_runs: 0,
+  alert_events: 0,
   sessions: 0,
 });
 
@@ -106,7 +114,7 @@ async function candidateRuns(db: Db, o: CleanOptions, afterId: number, limit: nu
 }
 
 /** What deleting these runs deletes, per table. */
-async function countFor(db: Db, runIds: number[]): Promise<Omit<CleanCounts, "sessions">> {
+async function countFor(db: Db, runIds: number[]): Promise<RunCounts> {
   const { rows } = await db.raw<{ rows: Array<Record<string, string>> }>(
     `WITH ti AS (SELECT id FROM task_instances WHERE dag_run_id = ANY(:ids)),
           dl AS (SELECT id FROM dead_letters WHERE dag_run_id = ANY(:ids)
@@ -135,7 +143,10 @@ async function countFor(db: Db, runIds: number[]): Promise<Omit<CleanCounts, "se
   };
 }
 
-function add(total: CleanCounts, part: Omit<CleanCounts, "sessions">): void {
+/** The counts of what hangs off runs. */
+type RunCounts = Omit<CleanCounts, "sessions" | "alert_events">;
+
+function add(total: CleanCounts, part: RunCounts): void {
   for (const k of Object.keys(part) as Array<keyof typeof part>) total[k] += part[k];
 }
 
@@ -164,11 +175,39 @@ export async function cleanHistory(db: Db, o: CleanOptions): Promise<CleanCounts
     });
     if (done) break;
   }
+  total.alert_events = await cleanAlertEvents(db, o, batchSize);
   if (o.dagId === undefined) {
     const expired = db("sessions").where("expires_at", "<", db.fn.now());
     total.sessions = o.dryRun ? Number((await expired.clone().count<Array<{ n: string }>>("* as n"))[0]!.n) : await expired.delete();
   }
   return total;
+}
+
+const OPEN_DELIVERIES = [...OPEN_DELIVERY_STATES];
+
+/**
+ * Deletes (or counts) the alert events of `o` that occurred before the cutoff, are fanned out and
+ * have no open (pending/failing) delivery, in batches locked with SKIP LOCKED (an event a sender
+ * is fanning out is left for the next clean). Their deliveries cascade.
+ */
+async function cleanAlertEvents(db: Db, o: CleanOptions, batchSize: number): Promise<number> {
+  const dagFilter = o.dagId === undefined ? "" : "AND e.dag_id = :dagId";
+  const done = `e.occurred_at < :before AND e.fanned_out_at IS NOT NULL ${dagFilter}
+    AND NOT EXISTS (SELECT 1 FROM alert_deliveries d WHERE d.event_id = e.id AND d.state = ANY(CAST(:open AS text[])))`;
+  const params = { before: o.before, dagId: o.dagId ?? null, open: OPEN_DELIVERIES, limit: batchSize };
+  if (o.dryRun) {
+    const { rows } = await db.raw<{ rows: Array<{ n: number }> }>(`SELECT count(*)::int AS n FROM alert_events e WHERE ${done}`, params);
+    return rows[0]?.n ?? 0;
+  }
+  let total = 0;
+  for (;;) {
+    const { rows } = await db.raw<{ rows: unknown[] }>(
+      `DELETE FROM alert_events WHERE id IN (SELECT e.id FROM alert_events e WHERE ${done} ORDER BY e.seq LIMIT :limit FOR UPDATE SKIP LOCKED) RETURNING id`,
+      params,
+    );
+    total += rows.length;
+    if (rows.length < batchSize) return total;
+  }
 }
 
 /** The maintenance_jobs name of the daily history cleanup. */

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { alertSenderOf } from "../../src/runtime/services";
 import type { CleanCounts } from "../../src/store/historyCleanup";
 import { startApiStack, type ApiStack } from "../helpers/apiServer";
 import { runRunnel } from "../helpers/cli";
@@ -62,6 +63,19 @@ async function insertDeadLetter(runId: number, tiId: number, status: string): Pr
 
 const runIds = async (): Promise<number[]> => (await s.env.db("dag_runs").pluck<number[]>("id")).map(Number);
 
+/** Alert event ids by label (the ones deleted, and the ones a clean must keep). */
+const alertIds: Record<string, string> = {};
+
+/** An alert event of `dagId` that occurred `ago` ms ago, fanned out (or not) with deliveries in `states`. */
+async function insertAlert(label: string, dagId: string, agoDays: number, states: string[] | null): Promise<void> {
+  const [e] = await s.env.db("alert_events")
+    .insert({ event: "run_failed", dag_id: dagId, run_id: `manual__${label}`, logical_date: daysAgo(agoDays), error: "run failed", occurred_at: daysAgo(agoDays), fanned_out_at: states === null ? null : daysAgo(agoDays) })
+    .returning<Array<{ id: string }>>("id");
+  alertIds[label] = e!.id;
+  const channels = ["webhook", "slack", "email"];
+  if (states && states.length > 0) await s.env.db("alert_deliveries").insert(states.map((state, i) => ({ event_id: e!.id, channel: channels[i], state, attempts: 1 })));
+}
+
 beforeAll(async () => {
   s = await startApiStack("dbclean", { config: { dagsFolder: LINEAGE_DAGS } });
   childEnv = { ...s.env.childEnv, RUNNEL_DAGS_FOLDER: LINEAGE_DAGS };
@@ -71,6 +85,7 @@ beforeAll(async () => {
   expect(await waitForRunEnd(s.env.db, a1again)).toBe("success");
   // No scheduler from here on: the queued and running runs below stay as they are.
   await s.engine.scheduler?.stop();
+  await alertSenderOf(s.engine.rt)?.stop();
   // Every run of the chain ended 100 days ago.
   await s.env.db("dag_runs").update({ end_date: daysAgo(100) });
 
@@ -99,6 +114,15 @@ beforeAll(async () => {
   ids.oldRunning = (await insertRun("running", null, "old_running")).runId;
   ids.recent = (await insertRun("success", daysAgo(1), "recent")).runId;
 
+  // Alerts: deleted when old and every delivery is sent or given up; kept while one is still on its way.
+  await insertAlert("c_sent", "lineage_c", 150, ["sent", "sent"]);
+  await insertAlert("c_no_channel", "lineage_c", 150, []);
+  await insertAlert("c_failing", "lineage_c", 150, ["sent", "failing"]);
+  await insertAlert("c_pending", "lineage_c", 150, ["pending"]);
+  await insertAlert("c_not_fanned_out", "lineage_c", 150, null);
+  await insertAlert("c_recent", "lineage_c", 1, ["sent"]);
+  await insertAlert("a_given_up", "lineage_a", 150, ["given_up", "sent"]);
+
   const user = await s.env.db("users").where({ username: "viewer" }).first<{ id: number }>("id");
   await s.env.db("sessions").insert([
     { user_id: user!.id, token_hash: "expired-session", expires_at: daysAgo(2) },
@@ -114,13 +138,13 @@ describe("runnel db clean", () => {
     const before = await runIds();
     const dryAll = await cleanJson("--before", "30d", "--dry-run");
     // a1 (every write superseded by a1again) and the old failed run; sessions: the expired one.
-    expect(dryAll).toMatchObject({ dag_runs: 2, dead_letters: 1, dead_letter_history: 1, check_results: 1, sessions: 1 });
+    expect(dryAll).toMatchObject({ dag_runs: 2, dead_letters: 1, dead_letter_history: 1, check_results: 1, alert_events: 3, sessions: 1 });
     expect(dryAll.task_instances).toBeGreaterThanOrEqual(2);
     expect(dryAll.task_logs).toBeGreaterThanOrEqual(2);
     expect(await runIds()).toEqual(before);
 
     const dryC = await cleanJson("--before", "30d", "--dag", "lineage_c", "--dry-run");
-    expect(dryC).toEqual({ dag_runs: 1, task_instances: 1, task_attempts: 1, task_logs: 2, check_results: 1, dataset_reads: 0, dead_letters: 1, dead_letter_history: 1, reprocess_runs: 0, sessions: 0 });
+    expect(dryC).toEqual({ dag_runs: 1, task_instances: 1, task_attempts: 1, task_logs: 2, check_results: 1, dataset_reads: 0, dead_letters: 1, dead_letter_history: 1, reprocess_runs: 0, alert_events: 2, sessions: 0 });
     const realC = await cleanJson("--before", "30d", "--dag", "lineage_c");
     expect(realC).toEqual(dryC);
     expect(await s.env.db("dag_runs").where({ id: chain.a1 }).first()).toBeDefined();
@@ -136,6 +160,10 @@ describe("runnel db clean", () => {
     expect(Number((await s.env.db("task_instances").whereIn("dag_run_id", [chain.a1, ids.oldFailed]).count<Array<{ n: string }>>("* as n"))[0]!.n)).toBe(0);
     expect(await s.env.db("dead_letters").pluck("status")).toEqual(["open"]);
     expect(await s.env.db("sessions").pluck("token_hash")).toEqual(["live-session"]);
+    // Alerts still on their way (or not fanned out) and recent ones stay, with their deliveries.
+    const keptAlerts = ["c_failing", "c_pending", "c_not_fanned_out", "c_recent"].map((l) => alertIds[l]);
+    expect((await s.env.db("alert_events").pluck<string[]>("id")).sort()).toEqual(keptAlerts.sort());
+    expect(Number((await s.env.db("alert_deliveries").count<Array<{ n: string }>>("* as n"))[0]!.n)).toBe(4);
     // a1's write events stay in the partition's history, without their run.
     expect(Number((await s.env.db("dataset_events").whereNull("dag_run_id").count<Array<{ n: string }>>("* as n"))[0]!.n)).toBeGreaterThan(0);
 
