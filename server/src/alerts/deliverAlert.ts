@@ -84,7 +84,7 @@ async function runCallback(d: ClaimedDelivery, payload: AlertPayload, t: Deliver
   const loaded = dagId === null ? undefined : t.dags.get(dagId);
   if (!loaded) throw new Error(`DAG ${dagId ?? "(none)"} is not loaded in this scheduler process (import error, or its file was removed), so its callbacks cannot run`);
   const cb = resolveCallback(loaded.dag, ref);
-  if (isNotifier(cb)) return sendNotifier(cb, payload, t);
+  if (isNotifier(cb)) return withTimeout(() => sendNotifier(cb, payload, t), 3 * t.sendTimeoutMs, `${cb.kind} notifier`);
   const ctx = callbackContext(d.event, payload);
   await withTimeout(() => cb(ctx), t.callbackTimeoutMs, `${ref.hook} callback`);
 }
@@ -96,6 +96,8 @@ async function runCallback(d: ClaimedDelivery, payload: AlertPayload, t: Deliver
  */
 export async function deliverAlert(d: ClaimedDelivery, t: DeliveryTargets): Promise<void> {
   const payload = buildAlertPayload(d.event, t.alerts.publicUrl);
-  if (isOperatorChannel(d.channel)) return sendOperator(d.channel, payload, t);
+  // Each network step has its own timeout; this bounds a send as a whole (SMTP has several steps),
+  // so one stuck receiver cannot hold up the sender's pass.
+  if (isOperatorChannel(d.channel)) return withTimeout(() => sendOperator(d.channel as OperatorChannel, payload, t), 3 * t.sendTimeoutMs, `${d.channel} delivery`);
   return runCallback(d, payload, t);
 }
