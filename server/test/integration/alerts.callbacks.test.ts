@@ -131,6 +131,20 @@ describe("DAG-file callbacks", () => {
     expect(metric.values.find((v) => v.labels.channel === "callback" && v.labels.result === "given_up")?.value).toBe(1);
   });
 
+  it("onDeadlineMissed of the task and of the DAG run once each when the leading scheduler finds the misses", async () => {
+    const runId = await trigger(engine.rt, "alert_cb_late", {}, new Date("2024-06-04T00:00:00Z"));
+    const events = await waitDelivered(env.db, { dag_run_id: runId, event: "deadline_missed" }, 2);
+    expect(await waitForRunEnd(env.db, runId)).toBe("success");
+    const lines = (await recorded()).filter((r) => r.dagId === "alert_cb_late");
+    expect(lines.map((l) => [l.label, l.event, l.taskId ?? null, l.details.kind]).sort()).toEqual([
+      ["dag.onDeadlineMissed", "deadline_missed", null, "run"],
+      ["slow.onDeadlineMissed", "deadline_missed", "slow", "task"],
+    ]);
+    expect(events.flatMap((e) => e.deliveries.map((d) => d.channel)).sort()).toEqual(["callback:dag.onDeadlineMissed[0]", "callback:task.slow.onDeadlineMissed[0]"]);
+    // Late, not stopped: the task still ran to its end.
+    expect(await taskStates(env.db, runId)).toEqual({ slow: "success" });
+  });
+
   it("a callback of a DAG this process has not loaded is a failed attempt saying so", async () => {
     const [ev] = await env.db("alert_events")
       .insert({ event: "run_failed", dag_id: "ghost_dag", run_id: "manual__x", logical_date: new Date("2024-06-03T00:00:00Z"), error: "run failed", fanned_out_at: new Date() })
