@@ -103,6 +103,8 @@ export class SmtpReceiver {
     this.server = new SMTPServer({
       authOptional: true,
       disabledCommands: ["STARTTLS", "AUTH"],
+      // No reverse DNS of 127.0.0.1 before the greeting: a slow resolver would stall every email.
+      disableReverseLookup: true,
       logger: false,
       onData: (stream, session, callback) => {
         const chunks: Buffer[] = [];
