@@ -20,7 +20,7 @@ import { deliverAlert, metricChannel, type DeliveryTargets } from "./deliverAler
 export interface AlertSenderOptions {
   /** Pause between passes. Default 500 ms. */
   intervalMs: number;
-  /** Events fanned out / deliveries claimed per statement. Default 50. */
+  /** Events fanned out per statement, and most deliveries in flight at once. Default 50. */
   batchSize: number;
   /** First retry delay of a failed delivery; it doubles per attempt. Default 2 s. */
   retryBaseMs: number;
@@ -104,6 +104,8 @@ export class AlertSender {
   private running: Promise<void> | undefined;
   private stopped = true;
   private lastThresholdCheck = Number.NEGATIVE_INFINITY;
+  /** Sends under way: a slow receiver holds its own slot, not the next passes. */
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly deps: AlertSenderDeps,
@@ -123,12 +125,13 @@ export class AlertSender {
     this.schedule(0);
   }
 
-  /** Stops the loop; resolves once the current pass (and its sends) ended. */
+  /** Stops the loop; resolves once the current pass and the sends under way ended. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.running;
+    await Promise.all([...this.inFlight]);
   }
 
   private schedule(delay: number): void {
@@ -151,7 +154,7 @@ export class AlertSender {
     }
   }
 
-  /** One pass: threshold check (when due), fan-out, deliveries. Exposed for tests. */
+  /** One pass: threshold check (when due), fan-out, then as many due deliveries started as there is room for (not awaited). */
   async pass(): Promise<void> {
     const now = this.now();
     if (now - this.lastThresholdCheck >= this.o.thresholdEveryMs) {
@@ -164,10 +167,19 @@ export class AlertSender {
       if (fanned < this.o.batchSize || this.stopped) break;
     }
     for (;;) {
-      const claimed = await claimDueDeliveries(this.deps.db, { limit: this.o.batchSize, leaseMs: this.o.leaseMs });
-      await Promise.all(claimed.map((d) => this.deliver(d)));
-      if (claimed.length < this.o.batchSize || this.stopped) break;
+      const room = this.o.batchSize - this.inFlight.size;
+      if (room <= 0 || this.stopped) break;
+      const claimed = await claimDueDeliveries(this.deps.db, { limit: room, leaseMs: this.o.leaseMs });
+      for (const d of claimed) this.track(this.deliver(d));
+      if (claimed.length < room) break;
     }
+  }
+
+  private track(send: Promise<void>): void {
+    const p: Promise<void> = send
+      .catch((err: unknown) => this.deps.log.error({ err }, "recording an alert delivery failed (its lease will run out and it is sent again)"))
+      .finally(() => this.inFlight.delete(p));
+    this.inFlight.add(p);
   }
 
   /** The delivery channels of a new event; null: not now (its DAG is not loaded here yet). */
