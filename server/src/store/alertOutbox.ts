@@ -1,5 +1,6 @@
 import { AlertEvent, DeliveryState, OPEN_DELIVERY_STATES } from "../model/alerts";
 import { DeadLetterStatus } from "../model/states";
+import { ALERT_EVENT_COLUMNS, toAlertEvent, type AlertEventDbRow, type AlertEventRecord } from "./alertEvents";
 import type { Db } from "./db";
 
 /**
@@ -10,20 +11,7 @@ import type { Db } from "./db";
  */
 
 /** One alert event as the sender reads it, with its run's data interval when the run still exists. */
-export interface AlertEventRow {
-  id: string;
-  seq: number;
-  event: AlertEvent;
-  dagId: string | null;
-  dagRunId: number | null;
-  runId: string | null;
-  logicalDate: Date | null;
-  taskInstanceId: number | null;
-  taskId: string | null;
-  tryNumber: number | null;
-  error: string | null;
-  details: Record<string, unknown>;
-  occurredAt: Date;
+export interface AlertEventRow extends AlertEventRecord {
   dataIntervalStart: Date | null;
   dataIntervalEnd: Date | null;
 }
@@ -38,45 +26,15 @@ export interface ClaimedDelivery {
   event: AlertEventRow;
 }
 
-interface EventDbRow {
-  event_id: string;
-  seq: number;
-  event: AlertEvent;
-  dag_id: string | null;
-  dag_run_id: number | null;
-  run_id: string | null;
-  logical_date: Date | null;
-  task_instance_id: number | null;
-  task_id: string | null;
-  try_number: number | null;
-  error: string | null;
-  details: Record<string, unknown> | null;
-  occurred_at: Date;
+interface EventDbRow extends AlertEventDbRow {
   data_interval_start: Date | null;
   data_interval_end: Date | null;
 }
 
-const EVENT_COLUMNS = `e.id AS event_id, e.seq, e.event, e.dag_id, e.dag_run_id, e.run_id, e.logical_date, e.task_instance_id, e.task_id,
-  e.try_number, e.error, e.details, e.occurred_at, r.data_interval_start, r.data_interval_end`;
+const EVENT_COLUMNS = `${ALERT_EVENT_COLUMNS.map((c) => `e.${c}`).join(", ")}, r.data_interval_start, r.data_interval_end`;
 
 function toEvent(r: EventDbRow): AlertEventRow {
-  return {
-    id: r.event_id,
-    seq: Number(r.seq),
-    event: r.event,
-    dagId: r.dag_id,
-    dagRunId: r.dag_run_id === null ? null : Number(r.dag_run_id),
-    runId: r.run_id,
-    logicalDate: r.logical_date,
-    taskInstanceId: r.task_instance_id === null ? null : Number(r.task_instance_id),
-    taskId: r.task_id,
-    tryNumber: r.try_number,
-    error: r.error,
-    details: r.details ?? {},
-    occurredAt: r.occurred_at,
-    dataIntervalStart: r.data_interval_start,
-    dataIntervalEnd: r.data_interval_end,
-  };
+  return { ...toAlertEvent(r), dataIntervalStart: r.data_interval_start, dataIntervalEnd: r.data_interval_end };
 }
 
 /** `state IN ('pending','failing')` as literals from the model, so the partial index alert_deliveries_due_idx applies. */
@@ -105,8 +63,8 @@ export async function fanOutAlertEvents(db: Db, channelsFor: (event: AlertEventR
     for (const row of rows) {
       const channels = channelsFor(toEvent(row));
       if (channels === null) continue;
-      done.push(row.event_id);
-      for (const channel of new Set(channels)) deliveries.push({ event_id: row.event_id, channel });
+      done.push(row.id);
+      for (const channel of new Set(channels)) deliveries.push({ event_id: row.id, channel });
     }
     if (deliveries.length > 0) await trx("alert_deliveries").insert(deliveries).onConflict(["event_id", "channel"]).ignore();
     if (done.length > 0) await trx.raw(`UPDATE alert_events SET fanned_out_at = clock_timestamp() WHERE id = ANY(?::uuid[])`, [done]);

@@ -1,4 +1,5 @@
 import { AlertEvent, DeliveryState, type OperatorChannel } from "../model/alerts";
+import { ALERT_EVENT_COLUMNS, toAlertEvent, type AlertEventDbRow, type AlertEventRecord } from "./alertEvents";
 import type { Db } from "./db";
 
 /**
@@ -20,20 +21,7 @@ export interface StoredDelivery {
 }
 
 /** An alert_events row with its deliveries (oldest delivery row first). */
-export interface StoredAlert {
-  id: string;
-  seq: number;
-  event: AlertEvent;
-  dagId: string | null;
-  dagRunId: number | null;
-  runId: string | null;
-  logicalDate: Date | null;
-  taskInstanceId: number | null;
-  taskId: string | null;
-  tryNumber: number | null;
-  error: string | null;
-  details: Record<string, unknown>;
-  occurredAt: Date;
+export interface StoredAlert extends AlertEventRecord {
   fannedOutAt: Date | null;
   deliveries: StoredDelivery[];
 }
@@ -49,20 +37,7 @@ export interface AlertFilter {
   limit: number;
 }
 
-interface EventRow {
-  id: string;
-  seq: number;
-  event: AlertEvent;
-  dag_id: string | null;
-  dag_run_id: number | null;
-  run_id: string | null;
-  logical_date: Date | null;
-  task_instance_id: number | null;
-  task_id: string | null;
-  try_number: number | null;
-  error: string | null;
-  details: Record<string, unknown> | null;
-  occurred_at: Date;
+interface EventRow extends AlertEventDbRow {
   fanned_out_at: Date | null;
 }
 
@@ -78,7 +53,7 @@ interface DeliveryRow {
   updated_at: Date;
 }
 
-const EVENT_COLUMNS = ["id", "seq", "event", "dag_id", "dag_run_id", "run_id", "logical_date", "task_instance_id", "task_id", "try_number", "error", "details", "occurred_at", "fanned_out_at"];
+const EVENT_COLUMNS = [...ALERT_EVENT_COLUMNS, "fanned_out_at"];
 const DELIVERY_COLUMNS = ["id", "event_id", "channel", "state", "attempts", "last_error", "next_attempt_at", "sent_at", "updated_at"];
 
 const toDelivery = (d: DeliveryRow): StoredDelivery => ({
@@ -108,23 +83,7 @@ async function withDeliveries(db: Db, events: EventRow[]): Promise<StoredAlert[]
     list.push(toDelivery(d));
     byEvent.set(d.event_id, list);
   }
-  return events.map((e) => ({
-    id: e.id,
-    seq: e.seq,
-    event: e.event,
-    dagId: e.dag_id,
-    dagRunId: e.dag_run_id,
-    runId: e.run_id,
-    logicalDate: e.logical_date,
-    taskInstanceId: e.task_instance_id,
-    taskId: e.task_id,
-    tryNumber: e.try_number,
-    error: e.error,
-    details: e.details ?? {},
-    occurredAt: e.occurred_at,
-    fannedOutAt: e.fanned_out_at,
-    deliveries: byEvent.get(e.id) ?? [],
-  }));
+  return events.map((e) => ({ ...toAlertEvent(e), fannedOutAt: e.fanned_out_at, deliveries: byEvent.get(e.id) ?? [] }));
 }
 
 /**
@@ -146,7 +105,7 @@ export async function listAlerts(db: Db, filter: AlertFilter): Promise<{ alerts:
   const rows = (await q) as EventRow[];
   const page = rows.slice(0, filter.limit);
   const last = page[page.length - 1];
-  return { alerts: await withDeliveries(db, page), nextBeforeSeq: rows.length > filter.limit && last ? last.seq : null };
+  return { alerts: await withDeliveries(db, page), nextBeforeSeq: rows.length > filter.limit && last ? Number(last.seq) : null };
 }
 
 /** One event with its deliveries, or undefined. `id` must be a UUID (the caller checks). */
