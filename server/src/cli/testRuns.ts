@@ -42,7 +42,7 @@ async function openTestEnv(config: RunnelConfig, dagId: string, out: (line: stri
   const runner = new TryRunner({
     db,
     dags: registry,
-    dispatch: new TaskDispatch({ db, dispatcher, dags: registry }),
+    dispatch: new TaskDispatch({ db, dispatcher, dags: registry, queueAll: true }),
     warehouse,
     log: silentLogger(),
     echo: (claim, line) => out(`[${claim.taskId} try ${claim.tryNumber}] ${line.level.toUpperCase()} ${line.message}`),

@@ -23,7 +23,12 @@ export interface DagCaps {
  * - **push**: one `add`/`addBulk` with deterministic job ids, so a double dispatch is one job.
  */
 export class TaskDispatch implements ReadyDispatch, Dispatcher {
-  constructor(private readonly deps: { db: Db; dispatcher: Dispatcher; dags: DagCaps }) {}
+  /**
+   * `queueAll`: everything this process readies goes straight to queued and it never admits
+   * `scheduled` work (`runnel dags test`, which runs its one test run itself: the schedulers'
+   * capped admission must neither take its tasks nor hand it theirs).
+   */
+  constructor(private readonly deps: { db: Db; dispatcher: Dispatcher; dags: DagCaps; queueAll?: boolean }) {}
 
   /** maxActiveRuns / maxActiveTasks of a DAG (from its loaded version); null = unknown DAG. */
   limits(dagId: string): { maxActiveRuns: number; maxActiveTasks: number | null } | null {
@@ -33,6 +38,7 @@ export class TaskDispatch implements ReadyDispatch, Dispatcher {
 
   /** Ready work of an uncapped DAG is queued in the transaction that readied it; a capped DAG's waits for admission. */
   queueReady(dagId: string): boolean {
+    if (this.deps.queueAll) return true;
     return (this.limits(dagId)?.maxActiveTasks ?? null) === null;
   }
 
@@ -44,7 +50,7 @@ export class TaskDispatch implements ReadyDispatch, Dispatcher {
   /** After the commit of a verb that readied work: push what it queued, admit what it left scheduled. */
   async dispatch(readied: Readied): Promise<void> {
     await this.enqueue(readied.queued);
-    if (readied.scheduled) await this.admitScheduled();
+    if (readied.scheduled && !this.deps.queueAll) await this.admitScheduled();
   }
 
   /** Capped admission: `scheduled` -> `queued` within maxActiveTasks (fresh before backfill, then priority weight), pushed in bulk. */

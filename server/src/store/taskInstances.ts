@@ -71,7 +71,7 @@ export type PendingScope =
   | { kind: "runs"; dagRunIds: number[] }
   /** Only the direct downstream of `taskIds` in one run (fast follow after a completion). */
   | { kind: "downstream"; dagRunId: number; taskIds: string[] }
-  /** Every pending task instance of every running run (scheduler tick). */
+  /** Every pending task instance of every running run (scheduler tick), except `dags test` runs: the CLI that made one runs it. */
   | { kind: "allRunning"; limit: number };
 
 const SELECT_PENDING = `SELECT ti.id, ti.dag_run_id, ti.dag_id, ti.trigger_rule,
@@ -87,7 +87,7 @@ async function selectPending(conn: PgConn, scope: PendingScope): Promise<Pending
     return (await conn.query<PendingRow>(`${SELECT_PENDING} WHERE ti.dag_run_id = ANY($1::bigint[]) AND ${keyedState("ti.state")} = 'pending' GROUP BY ti.id`, [scope.dagRunIds])).rows;
   }
   return (
-    await conn.query<PendingRow>(`${SELECT_PENDING} JOIN dag_runs r ON r.id = ti.dag_run_id AND r.state = 'running' WHERE ti.state = 'pending' GROUP BY ti.id LIMIT $1`, [scope.limit])
+    await conn.query<PendingRow>(`${SELECT_PENDING} JOIN dag_runs r ON r.id = ti.dag_run_id AND r.state = 'running' AND r.run_type <> 'test' WHERE ti.state = 'pending' GROUP BY ti.id LIMIT $1`, [scope.limit])
   ).rows;
 }
 
