@@ -56,7 +56,7 @@ export function buildCli(): Command {
 
   program
     .command("migrate")
-    .description("apply pending database migrations")
+    .description("apply pending database migrations, then the SQL functions and triggers of src/store/sql when changed")
     .action(async () => {
       const db = createDb(loadConfig().databaseUrl);
       try {

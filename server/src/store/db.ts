@@ -2,6 +2,7 @@ import { readdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import knexFactory, { type Knex } from "knex";
 import pg from "pg";
+import { applySqlSources } from "./sqlSources";
 
 /** The knex handle every store module takes. */
 export type Db = Knex;
@@ -35,10 +36,14 @@ class FolderMigrationSource implements Knex.MigrationSource<string> {
   }
 }
 
-/** Applies every pending migration; safe to call from several processes at once (knex takes a lock). */
+/**
+ * Applies every pending migration, then the PL/pgSQL sources of store/sql/ when they or the
+ * functions they define changed (store/sqlSources.ts); returns what it applied. Safe to call from
+ * several processes at once (knex takes a lock for the migrations, an advisory lock guards the sources).
+ */
 export async function migrateLatest(db: Db): Promise<string[]> {
   const [, applied] = (await db.migrate.latest({ migrationSource: new FolderMigrationSource(), tableName: "knex_migrations" })) as [number, string[]];
-  return applied;
+  return [...applied, ...(await applySqlSources(db))];
 }
 
 /** Creates the database named in `url` when it does not exist (connects to the `postgres` database to do so). */

@@ -179,7 +179,7 @@ export interface BatchFinishResult {
 }
 
 /**
- * Ends running tries: ONE call to `runnel_finish_tries` (migration 0002) does, per try and
+ * Ends running tries: ONE call to `runnel_finish_tries` (sql/finishTries.sql) does, per try and
  * in run-id order, what BullMQ's moveToFinished does for a job: lock the run, end the try
  * fenced by try number and `running`, close its attempt, store its last log lines, open a
  * dead letter for a final failure, and read the direct downstream under that lock. The engine
