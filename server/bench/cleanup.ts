@@ -6,6 +6,8 @@ export class Cleanup {
   /** The API scale and backfill phases' own databases. */
   apiDb: BenchDatabase | undefined;
   backfillDb: BenchDatabase | undefined;
+  /** The peers phase's databases (Runnel's, graphile-worker's, the 1,000-DAG folder's). */
+  readonly peerDbs: BenchDatabase[] = [];
   readonly prefixes: string[] = [];
   private done = false;
 
@@ -18,7 +20,7 @@ export class Cleanup {
   async run(): Promise<void> {
     if (this.done) return;
     this.done = true;
-    for (const db of [this.db, this.apiDb, this.backfillDb]) await db?.drop().catch((err: unknown) => console.error(`could not drop bench database ${db.name}: ${(err as Error).message}`));
+    for (const db of [this.db, this.apiDb, this.backfillDb, ...this.peerDbs]) await db?.drop().catch((err: unknown) => console.error(`could not drop bench database ${db.name}: ${(err as Error).message}`));
     await deleteKeysWithPrefix(BENCH_REDIS_URL, this.prefixes).catch((err: unknown) => console.error(`could not delete bench Redis keys: ${(err as Error).message}`));
   }
 }

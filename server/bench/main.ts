@@ -11,6 +11,10 @@
  *                its ratio to the raw BullMQ jobs/sec above (backfillBench.ts)
  *   API scale    p50/p95/p99 of the grid, runs and DAG endpoints over 10,000 seeded runs of a
  *                20-task DAG, in a third fresh database (apiScale.ts)
+ *   peers        Runnel against graphile-worker and BullMQ (40-task chain, 10 chains at once, a
+ *                1,000-wide fan-out + join), interleaved and repeated; Runnel's fan-out per task
+ *                at width 100 / 1,000 / 10,000, trigger -> first start, and the idle tick with
+ *                1,000 DAG files (peers.ts); issue 11's goals as PASS/FAIL
  *
  * Prints a table and writes server/bench/results.json. Fresh databases and random BullMQ
  * prefixes are used and removed at the end.
@@ -22,7 +26,13 @@
  * replace the `apiScale` key of results.json), --api-runs N (BENCH_API_RUNS, default 10000),
  * --api-requests N (BENCH_API_REQUESTS, default 200), --no-backfill (skip the backfill phase),
  * --backfill-only (raw BullMQ throughput and the backfill phase; replaces the `backfill` key),
- * --backfill-max-active-runs N (BENCH_BACKFILL_MAX_ACTIVE_RUNS, default 100).
+ * --backfill-max-active-runs N (BENCH_BACKFILL_MAX_ACTIVE_RUNS, default 100),
+ * --no-peers (skip the peers phase), --peers-only (only that phase; replaces `peers`, `scale`,
+ * `ratios.*VsGraphile` and `runnel.triggerToStartMs`), --peers-repeats N (BENCH_PEERS_REPEATS,
+ * default 3), --peers-interval MS (Runnel's tick there, BENCH_PEERS_INTERVAL_MS, default 1000 =
+ * Runnel's default), --peers-widths 100,1000 (BENCH_PEERS_WIDTHS, default 100,1000,10000),
+ * --peers-wide-cap S (BENCH_PEERS_WIDE_CAP_S, default 120: width 10,000 is cut there),
+ * --idle-dags N (BENCH_IDLE_DAGS, default 1000; 0 skips the idle-tick case).
  * A phase that is skipped keeps its key from the previous results.json.
  */
 import { readFile, writeFile } from "node:fs/promises";
@@ -33,6 +43,8 @@ import { BENCH_REDIS_URL, createBenchDatabase } from "./benchDb";
 import { Cleanup } from "./cleanup";
 import { measureRaw, measureRunnel } from "./measure";
 import { options, type Options } from "./options";
+import { runPeers } from "./peers";
+import { issue11Goals, peersFigures, printPeers, type PeersFigures } from "./peersReport";
 import { rawThroughput } from "./rawBullmq";
 import { ratio, report } from "./report";
 import { fmt, summarize } from "./stats";
@@ -62,10 +74,40 @@ async function runBackfill(o: Options, rawJobsPerSec: number, cleanup: Cleanup, 
   return r;
 }
 
+/** The peers phase: prints its table and returns its figures. */
+async function runPeersPhase(o: Options, cleanup: Cleanup, log: Log): Promise<PeersFigures> {
+  const r = await runPeers(
+    { concurrency: o.concurrency, intervalMs: o.peersIntervalMs, repeats: o.peersRepeats, widths: o.peersWidths, wideCapMs: o.peersWideCapMs, triggerSamples: 20, idleDags: o.idleDags, idleTicks: 20 },
+    cleanup,
+    log,
+  );
+  printPeers(r);
+  return peersFigures(r);
+}
+
+type Json = Record<string, unknown>;
+const obj = (x: unknown): Json => (x && typeof x === "object" ? (x as Json) : {});
+
+/** The peers figures of an earlier results.json (kept when this run skipped the phase). */
+function previousPeers(previous: Json): Json {
+  const ratios = Object.fromEntries(Object.entries(obj(previous.ratios)).filter(([k]) => k.endsWith("VsGraphile")));
+  const tts = obj(previous.runnel).triggerToStartMs;
+  return { peers: previous.peers, scale: previous.scale, ratios, runnel: tts === undefined ? {} : { triggerToStartMs: tts } };
+}
+
+/** `base` with the peers figures merged in: `peers` and `scale` replaced, `ratios` and `runnel` extended. */
+function withPeers(base: Json, f: Json): Json {
+  const out: Json = { ...base, ratios: { ...obj(base.ratios), ...obj(f.ratios) }, runnel: { ...obj(base.runnel), ...obj(f.runnel) } };
+  if (f.peers !== undefined) out.peers = f.peers;
+  if (f.scale !== undefined) out.scale = f.scale;
+  return out;
+}
+
 /** Writes results.json, keeping the keys of the previous file that this run did not measure. */
-async function writeResults(results: Record<string, unknown>): Promise<void> {
-  const previous = JSON.parse(await readFile(RESULTS_PATH, "utf8").catch(() => "{}")) as Record<string, unknown>;
-  const merged = "runnel" in results ? { ...results, apiScale: results.apiScale ?? previous.apiScale, backfill: results.backfill ?? previous.backfill } : { ...previous, ...results };
+async function writeResults(results: Json, peers: PeersFigures | undefined): Promise<void> {
+  const previous = JSON.parse(await readFile(RESULTS_PATH, "utf8").catch(() => "{}")) as Json;
+  const base = "runnel" in results ? { ...results, apiScale: results.apiScale ?? previous.apiScale, backfill: results.backfill ?? previous.backfill } : { ...previous, ...results };
+  const merged = withPeers(base, peers ? (peers as unknown as Json) : previousPeers(previous));
   await writeFile(RESULTS_PATH, `${JSON.stringify(merged, null, 2)}\n`);
   console.log(`\nwrote ${RESULTS_PATH}`);
 }
@@ -89,13 +131,26 @@ async function runSweep(o: Options, sweep: readonly number[], cleanup: Cleanup, 
   for (const l of lines) console.log(l);
 }
 
-/** The full bench (or `--backfill-only`): raw BullMQ, Runnel, backfill and API scale phases. */
-async function runAll(o: Options, cleanup: Cleanup, log: Log): Promise<Record<string, unknown>> {
+/** Prints issue 11's goals that this run measured. */
+function printIssue11Goals(results: Json, peers: PeersFigures | undefined): void {
+  const num = (x: unknown): number | undefined => (typeof x === "number" ? x : undefined);
+  const goals = issue11Goals(peers, {
+    throughputRatio: num(obj(results.ratios).throughput),
+    interTaskP50Ms: num(obj(obj(results.runnel).interTaskLatencyMs).p50),
+    backfillTotalMs: num(obj(results.backfill).totalMs),
+  });
+  if (!goals.length) return;
+  console.log(`\nIssue 11 goals (this run):`);
+  for (const [g, ok] of goals) console.log(`  ${ok ? "PASS" : "FAIL"}  ${g}`);
+}
+
+/** The full bench (or `--backfill-only`): raw BullMQ, Runnel, backfill, API scale and peers phases. */
+async function runAll(o: Options, cleanup: Cleanup, log: Log): Promise<{ results: Json; peers: PeersFigures | undefined }> {
   if (o.backfill === "only") {
     log(`raw BullMQ: warm-up, then ${o.rawJobs} no-op jobs, concurrency ${o.concurrency}`);
     await rawThroughput(BENCH_REDIS_URL, cleanup.prefix("rawwarm"), o.concurrency, 1000);
     const raw = await rawThroughput(BENCH_REDIS_URL, cleanup.prefix("raw"), o.concurrency, o.rawJobs);
-    return { backfill: await runBackfill(o, raw.jobsPerSec, cleanup, log) };
+    return { results: { backfill: await runBackfill(o, raw.jobsPerSec, cleanup, log) }, peers: undefined };
   }
   const db = await createBenchDatabase();
   cleanup.db = db;
@@ -105,7 +160,10 @@ async function runAll(o: Options, cleanup: Cleanup, log: Log): Promise<Record<st
   const results = report(o, o.concurrency, raw, rn);
   if (o.backfill === "also") results.backfill = await runBackfill(o, raw.throughput.jobsPerSec, cleanup, log);
   if (o.apiScale === "also") results.apiScale = await runApiScale(o, cleanup, log);
-  return results;
+  await cleanup.db?.drop();
+  cleanup.db = undefined;
+  const peers = o.peers === "also" ? await runPeersPhase(o, cleanup, log) : undefined;
+  return { results, peers };
 }
 
 async function main(): Promise<void> {
@@ -122,14 +180,19 @@ async function main(): Promise<void> {
   try {
     if (o.apiScale === "only") {
       const apiScale = await runApiScale(o, cleanup, log);
-      if (o.write) await writeResults({ apiScale });
+      if (o.write) await writeResults({ apiScale }, undefined);
     } else if (o.sweep) {
       cleanup.db = await createBenchDatabase();
       log(`bench database ${cleanup.db.name}, Redis ${BENCH_REDIS_URL}`);
       await runSweep(o, o.sweep, cleanup, log);
+    } else if (o.peers === "only") {
+      const peers = await runPeersPhase(o, cleanup, log);
+      printIssue11Goals({}, peers);
+      if (o.write) await writeResults({}, peers);
     } else {
-      const results = await runAll(o, cleanup, log);
-      if (o.write) await writeResults(results);
+      const { results, peers } = await runAll(o, cleanup, log);
+      printIssue11Goals(results, peers);
+      if (o.write) await writeResults(results, peers);
     }
     log("done");
   } finally {

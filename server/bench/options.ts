@@ -9,6 +9,9 @@ import { parseArgs } from "node:util";
  */
 export const DEFAULT_CONCURRENCY = 256;
 
+/** The fan-out widths with a DAG in benchDags/peers/ (fanout<width>.ts). */
+const PEER_WIDTHS: readonly number[] = [100, 1000, 10_000];
+
 
 export interface Options {
   concurrency: number;
@@ -27,6 +30,18 @@ export interface Options {
   backfill: "skip" | "also" | "only";
   /** maxActiveRuns of the bench backfill. */
   backfillMaxActiveRuns: number;
+  /** The peers phase (peers.ts): skipped, also run, or the only phase. */
+  peers: "skip" | "also" | "only";
+  /** Interleaved rounds of each peer case. */
+  peersRepeats: number;
+  /** Runnel's scheduler tick in the peers phase: Runnel's default, as a user runs it. */
+  peersIntervalMs: number;
+  /** Runnel fan-out widths timed (each of 100, 1000, 10000). */
+  peersWidths: number[];
+  /** How long the width-10,000 run is waited for before it is cut. */
+  peersWideCapMs: number;
+  /** DAG files in the idle-tick case (0 skips it). */
+  idleDags: number;
 }
 
 export function options(): Options {
@@ -48,6 +63,13 @@ export function options(): Options {
       "no-backfill": { type: "boolean", default: false },
       "backfill-only": { type: "boolean", default: false },
       "backfill-max-active-runs": { type: "string" },
+      "no-peers": { type: "boolean", default: false },
+      "peers-only": { type: "boolean", default: false },
+      "peers-repeats": { type: "string" },
+      "peers-interval": { type: "string" },
+      "peers-widths": { type: "string" },
+      "peers-wide-cap": { type: "string" },
+      "idle-dags": { type: "string" },
     },
     strict: true,
   });
@@ -59,6 +81,9 @@ export function options(): Options {
     return n;
   };
   const sweepRaw = values.sweep ?? process.env.BENCH_SWEEP;
+  const widthsRaw = values["peers-widths"] ?? process.env.BENCH_PEERS_WIDTHS ?? "100,1000,10000";
+  const peersWidths = widthsRaw.split(",").map((s) => int(s.trim(), "BENCH_PEERS_WIDTHS", 1));
+  for (const w of peersWidths) if (!PEER_WIDTHS.includes(w)) throw new Error(`BENCH_PEERS_WIDTHS / --peers-widths: ${w} has no DAG (one of ${PEER_WIDTHS.join(", ")})`);
   return {
     concurrency: int(values.concurrency, "BENCH_CONCURRENCY", DEFAULT_CONCURRENCY),
     runs: int(values.runs, "BENCH_RUNS", 400),
@@ -74,5 +99,11 @@ export function options(): Options {
     apiRequests: int(values["api-requests"], "BENCH_API_REQUESTS", 200),
     backfill: values["backfill-only"] ? "only" : values["no-backfill"] ? "skip" : "also",
     backfillMaxActiveRuns: int(values["backfill-max-active-runs"], "BENCH_BACKFILL_MAX_ACTIVE_RUNS", 100),
+    peers: values["peers-only"] ? "only" : values["no-peers"] ? "skip" : "also",
+    peersRepeats: int(values["peers-repeats"], "BENCH_PEERS_REPEATS", 3),
+    peersIntervalMs: int(values["peers-interval"], "BENCH_PEERS_INTERVAL_MS", 1000),
+    peersWidths,
+    peersWideCapMs: int(values["peers-wide-cap"], "BENCH_PEERS_WIDE_CAP_S", 120) * 1000,
+    idleDags: values["idle-dags"] === "0" || process.env.BENCH_IDLE_DAGS === "0" ? 0 : int(values["idle-dags"], "BENCH_IDLE_DAGS", 1000),
   };
 }

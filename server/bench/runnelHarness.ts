@@ -10,6 +10,7 @@ import type { LoadedDag } from "../src/dags/dagFolder";
 import type { TaskJobData } from "../src/executor/dispatcher";
 import { Runtime } from "../src/runtime/runtime";
 import { startScheduler, startWorker } from "../src/runtime/services";
+import type { SchedulerLoop } from "../src/scheduler/schedulerLoop";
 import { triggerRun } from "../src/scheduler/triggerRun";
 
 export const BENCH_DAGS_FOLDER = fileURLToPath(new URL("./benchDags/", import.meta.url));
@@ -38,6 +39,8 @@ export class RunnelHarness {
   private constructor(
     readonly rt: Runtime,
     readonly worker: Worker<TaskJobData>,
+    /** The scheduler loop started in this process (the idle-tick phase stops it and times tick()). */
+    readonly scheduler: SchedulerLoop,
   ) {}
 
   static async open(o: HarnessOptions): Promise<RunnelHarness> {
@@ -56,10 +59,10 @@ export class RunnelHarness {
       const errors = rt.registry.importErrors();
       if (errors.length) throw new Error(`bench DAGs failed to load: ${errors.map((e) => `${e.fileloc}: ${e.message}`).join("; ")}`);
       await o.beforeStart?.(rt);
-      startScheduler(rt);
+      const scheduler = startScheduler(rt);
       const { worker } = startWorker(rt, { concurrency: o.concurrency });
       await worker.waitUntilReady();
-      return new RunnelHarness(rt, worker);
+      return new RunnelHarness(rt, worker, scheduler);
     } catch (err) {
       await rt.close();
       throw err;
