@@ -74,21 +74,31 @@ export type PendingScope =
   /** Every pending task instance of every running run (scheduler tick), except `dags test` runs: the CLI that made one runs it. */
   | { kind: "allRunning"; limit: number };
 
-const SELECT_PENDING = `SELECT ti.id, ti.dag_run_id, ti.dag_id, ti.trigger_rule,
-    coalesce(array_agg(u.state) FILTER (WHERE u.id IS NOT NULL), '{}') AS upstream_states
+/**
+ * Pending task instances with their upstream states. The upstream states are read in a LATERAL
+ * subquery, one probe of the (dag_run_id, task_id) key per pending row, so the plan cannot turn
+ * into a hash join over every task instance of the run(s), which a generic plan did with
+ * statistics from before a burst (store.keyedPlans.test.ts).
+ */
+const SELECT_PENDING = `SELECT ti.id, ti.dag_run_id, ti.dag_id, ti.trigger_rule, coalesce(up.states, '{}') AS upstream_states
   FROM task_instances ti
-  LEFT JOIN task_instances u ON u.dag_run_id = ti.dag_run_id AND u.task_id = ANY(ti.upstream_task_ids)`;
+  CROSS JOIN LATERAL (SELECT array_agg(u.state) AS states FROM task_instances u WHERE u.dag_run_id = ti.dag_run_id AND u.task_id = ANY(ti.upstream_task_ids)) up`;
+
+/** Pending task instances of each of `$1` runs, one run at a time (OFFSET 0 keeps the per-run key lookup: see SELECT_PENDING). */
+export const SELECT_PENDING_OF_RUNS_SQL = `SELECT p.* FROM (SELECT DISTINCT unnest($1::bigint[]) AS id) x
+  CROSS JOIN LATERAL (${SELECT_PENDING} WHERE ti.dag_run_id = x.id AND ${keyedState("ti.state")} = 'pending' OFFSET 0) p`;
+
+/** Pending direct downstream of `$2` task ids in run `$1`. */
+export const SELECT_PENDING_DOWNSTREAM_SQL = `${SELECT_PENDING} WHERE ti.dag_run_id = $1 AND ${keyedState("ti.state")} = 'pending' AND ti.upstream_task_ids && $2::text[]`;
 
 async function selectPending(conn: PgConn, scope: PendingScope): Promise<PendingRow[]> {
   if (scope.kind === "downstream") {
-    return (await conn.query<PendingRow>(`${SELECT_PENDING} WHERE ti.dag_run_id = $1 AND ${keyedState("ti.state")} = 'pending' AND ti.upstream_task_ids && $2::text[] GROUP BY ti.id`, [scope.dagRunId, scope.taskIds])).rows;
+    return (await conn.query<PendingRow>(SELECT_PENDING_DOWNSTREAM_SQL, [scope.dagRunId, scope.taskIds])).rows;
   }
   if (scope.kind === "runs") {
-    return (await conn.query<PendingRow>(`${SELECT_PENDING} WHERE ti.dag_run_id = ANY($1::bigint[]) AND ${keyedState("ti.state")} = 'pending' GROUP BY ti.id`, [scope.dagRunIds])).rows;
+    return (await conn.query<PendingRow>(SELECT_PENDING_OF_RUNS_SQL, [scope.dagRunIds])).rows;
   }
-  return (
-    await conn.query<PendingRow>(`${SELECT_PENDING} JOIN dag_runs r ON r.id = ti.dag_run_id AND r.state = 'running' AND r.run_type <> 'test' WHERE ti.state = 'pending' GROUP BY ti.id LIMIT $1`, [scope.limit])
-  ).rows;
+  return (await conn.query<PendingRow>(`${SELECT_PENDING} JOIN dag_runs r ON r.id = ti.dag_run_id AND r.state = 'running' AND r.run_type <> 'test' WHERE ti.state = 'pending' LIMIT $1`, [scope.limit])).rows;
 }
 
 /** Outcome of resolving pending task instances against their trigger rules. */

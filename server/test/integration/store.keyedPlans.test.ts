@@ -1,5 +1,7 @@
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SELECT_PENDING_DOWNSTREAM_SQL, SELECT_PENDING_OF_RUNS_SQL } from "../../src/store/taskInstances";
+import { END_RUNS_SQL, RUNNING_RUNS_WITH_NOTHING_OPEN_SQL } from "../../src/store/runs";
 import { CLAIM_TRIES_SQL } from "../../src/store/taskTries";
 import { createTestDatabase, type TestDatabase } from "../helpers/testDb";
 
@@ -46,5 +48,100 @@ describe("keyed statements on task_instances", () => {
     }
     expect(plan).toContain('"Index Name":"task_instances_pkey"');
     expect(plan).not.toContain('"Index Name":"task_instances_open_idx"');
+  });
+});
+
+/** Every node of an EXPLAIN (FORMAT JSON) plan, subplans included, as "Node Type on relation". */
+function planNodes(plan: unknown): string[] {
+  const out: string[] = [];
+  const walk = (n: { "Node Type": string; "Relation Name"?: string; Plans?: unknown[] }): void => {
+    out.push(n["Relation Name"] ? `${n["Node Type"]} on ${n["Relation Name"]}` : n["Node Type"]);
+    for (const child of n.Plans ?? []) walk(child as typeof n);
+  };
+  walk((plan as Array<{ Plan: Parameters<typeof walk>[0] }>)[0]!.Plan);
+  return out;
+}
+
+describe("finalize and admission after a burst the statistics have not seen (generic plans)", () => {
+  let burst: TestDatabase;
+  let ending: number;
+  let live: number;
+
+  // Analyzed while it held 10 runs, then 2,000 more: the statistics say each run holds a tenth of
+  // the table and every task instance is finished. (The same at 500k rows took 205 ms to finalize
+  // one run, 390 ms to read a run's pending tasks, 1.5-3 s to find runs with nothing open.)
+  beforeAll(async () => {
+    burst = await createTestDatabase("plansburst");
+    const db = burst.db;
+    for (const t of ["dag_runs", "task_instances"]) await db.raw(`ALTER TABLE ${t} SET (autovacuum_enabled = false)`);
+    await db("dags").insert({ dag_id: "d", fileloc: "d.ts" });
+    const [v] = await db("dag_versions").insert({ dag_id: "d", version_hash: "v", graph: "{}", source: "", fileloc: "d.ts" }).returning<Array<{ id: number }>>("id");
+    const addRuns = async (from: number, to: number): Promise<void> => {
+      await db.raw(
+        `INSERT INTO dag_runs (dag_id, run_id, run_type, state, logical_date, data_interval_start, data_interval_end, dag_version_id)
+         SELECT 'd', 'r' || g, 'manual', 'success', now() - g * interval '1 hour', now(), now(), ? FROM generate_series(?::int, ?::int) g`,
+        [v!.id, from, to],
+      );
+      // t0 -> t1..t18 -> t19
+      await db.raw(
+        `INSERT INTO task_instances (dag_run_id, dag_id, task_id, state, try_number, upstream_task_ids)
+         SELECT r.id, 'd', 't' || g, 'success', 1,
+                CASE WHEN g = 0 THEN '{}'::text[] WHEN g < 19 THEN ARRAY['t0'] ELSE (SELECT array_agg('t' || k) FROM generate_series(1, 18) k) END
+           FROM dag_runs r CROSS JOIN generate_series(0, 19) g WHERE substr(r.run_id, 2)::int BETWEEN ? AND ?`,
+        [from, to],
+      );
+    };
+    await addRuns(1, 10);
+    await db.raw("ANALYZE dag_runs, task_instances");
+    await addRuns(11, 2010);
+    ending = Number((await db.raw("SELECT id FROM dag_runs WHERE run_id = 'r2010'")).rows[0].id);
+    live = Number((await db.raw("SELECT id FROM dag_runs WHERE run_id = 'r2009'")).rows[0].id);
+    await db.raw("UPDATE dag_runs SET state = 'running' WHERE id IN (?, ?)", [ending, live]);
+    await db.raw("UPDATE task_instances SET state = CASE task_id WHEN 't5' THEN 'failed' WHEN 't19' THEN 'upstream_failed' ELSE state END WHERE dag_run_id = ?", [ending]);
+    await db.raw(
+      "UPDATE task_instances SET state = CASE WHEN task_id = 't19' THEN 'pending' WHEN substr(task_id, 2)::int % 2 = 0 THEN 'running' ELSE state END WHERE dag_run_id = ? AND task_id <> 't0'",
+      [live],
+    );
+  });
+
+  afterAll(async () => {
+    await burst?.drop();
+  });
+
+  /** The plan a long-lived connection would cache: generic, executed (then rolled back). */
+  async function genericPlan(sql: string, types: string, args: string): Promise<string[]> {
+    const conn = (await burst.db.client.acquireConnection()) as pg.Client;
+    try {
+      await conn.query("BEGIN");
+      await conn.query("SET LOCAL plan_cache_mode = force_generic_plan");
+      await conn.query(`PREPARE p(${types}) AS ${sql}`);
+      const r = await conn.query<{ "QUERY PLAN": unknown }>(`EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE p(${args})`);
+      return planNodes(r.rows[0]!["QUERY PLAN"]);
+    } finally {
+      await conn.query("ROLLBACK");
+      await conn.query("DEALLOCATE ALL");
+      await burst.db.client.releaseConnection(conn);
+    }
+  }
+
+  it("finalizing a run probes that run's task instances by key, also to find its failed leaves", async () => {
+    const nodes = await genericPlan(END_RUNS_SQL, "bigint[]", `ARRAY[${ending}]::bigint[]`);
+    expect(nodes).not.toContain("Seq Scan on task_instances");
+    expect(nodes.filter((n) => /^(Index|Bitmap Heap) Scan on task_instances$/.test(n)).length).toBeGreaterThanOrEqual(2); // counting, and the upstream ids
+  });
+
+  it("reading pending task instances with their upstream states never scans the table nor hashes a run", async () => {
+    for (const nodes of [
+      await genericPlan(SELECT_PENDING_OF_RUNS_SQL, "bigint[]", `ARRAY[${live}]::bigint[]`),
+      await genericPlan(SELECT_PENDING_DOWNSTREAM_SQL, "bigint, text[]", `${live}, ARRAY['t2']`),
+    ]) {
+      expect(nodes).not.toContain("Seq Scan on task_instances");
+      expect(nodes).not.toContain("Hash Join");
+    }
+  });
+
+  it("finding running runs with nothing open probes each run by key", async () => {
+    const nodes = await genericPlan(RUNNING_RUNS_WITH_NOTHING_OPEN_SQL, "int", "500");
+    expect(nodes).not.toContain("Seq Scan on task_instances");
   });
 });
