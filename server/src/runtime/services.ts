@@ -3,6 +3,7 @@ import { TryRunner } from "../executor/runTry";
 import { startTaskWorker, type TaskJobHandler } from "../executor/taskWorker";
 import { LeaderLock } from "../scheduler/leaderLock";
 import { SchedulerLoop } from "../scheduler/schedulerLoop";
+import { pokeOnLocalWake, WakeListener } from "../scheduler/schedulerWake";
 import type { Runtime } from "./runtime";
 import { createRedis } from "./connections";
 import type { TaskJobData } from "../executor/dispatcher";
@@ -16,6 +17,12 @@ export interface SchedulerServiceOptions {
 }
 
 const alertSenders = new WeakMap<Runtime, AlertSender>();
+const wakeListeners = new WeakMap<Runtime, WakeListener>();
+
+/** The LISTEN connection `startScheduler` opened on this runtime (tests wait for it, or cut it). */
+export function wakeListenerOf(rt: Runtime): WakeListener | undefined {
+  return wakeListeners.get(rt);
+}
 
 /** The alert sender `startScheduler` started on this runtime (tests stop it to freeze the outbox). */
 export function alertSenderOf(rt: Runtime): AlertSender | undefined {
@@ -24,7 +31,9 @@ export function alertSenderOf(rt: Runtime): AlertSender | undefined {
 
 /**
  * Starts a scheduler on the runtime, with its alert sender (every scheduler process sends alerts;
- * several at once never send a delivery twice at the same time); both stop when the runtime closes.
+ * several at once never send a delivery twice at the same time) and its wake: a LISTEN connection
+ * that pokes the loop on every trigger's NOTIFY, and a direct poke for triggers made on this
+ * runtime's Db (runnel start); all stop when the runtime closes.
  */
 export function startScheduler(rt: Runtime, opts: SchedulerServiceOptions = {}): SchedulerLoop {
   const loop = new SchedulerLoop({
@@ -42,6 +51,14 @@ export function startScheduler(rt: Runtime, opts: SchedulerServiceOptions = {}):
   });
   loop.start();
   rt.onClose(() => loop.stop());
+  const wake = new WakeListener({ databaseUrl: rt.config.databaseUrl, onWake: (reason) => loop.poke(reason), log: rt.log });
+  void wake.start();
+  wakeListeners.set(rt, wake);
+  const unregister = pokeOnLocalWake(rt.db, (reason) => loop.poke(reason));
+  rt.onClose(async () => {
+    unregister();
+    await wake.stop();
+  });
   const sender = new AlertSender({ db: rt.db, dags: rt.registry, alerts: rt.config.alerts, log: rt.log, metrics: rt.metrics }, opts.alertSender);
   sender.start();
   alertSenders.set(rt, sender);

@@ -1,13 +1,13 @@
 import type { Db } from "../store/db";
 import { dagsWithQueuedRuns, finalizeRunIfDone, startQueuedRuns, type EndedRun } from "../store/runs";
 import { withConn } from "../store/pgConn";
-import { resolvePending } from "../store/taskInstances";
+import { emptyResolveResult, resolvePending } from "../store/taskInstances";
 import type { TaskDispatch } from "./taskDispatch";
 
 export interface AdmissionDeps {
   db: Db;
   /** The one admission-and-dispatch path: DAG caps, priority, push. */
-  dispatch: Pick<TaskDispatch, "limits" | "admitScheduled">;
+  dispatch: Pick<TaskDispatch, "limits" | "queueReady" | "enqueue" | "admitScheduled">;
   /** Hears each run this pass ended (the runs_total metric). */
   onRunEnded?: (run: EndedRun) => void;
 }
@@ -20,8 +20,9 @@ export interface AdmissionResult {
 
 /**
  * One admission pass: start queued runs within maxActiveRuns, apply trigger rules to pending
- * task instances of running runs, move scheduled ones to queued (SKIP LOCKED, maxActiveTasks,
- * priority) and push them to BullMQ in one addBulk, then end the runs this pass finished
+ * task instances of running runs (ready ones of an uncapped DAG straight to queued and pushed),
+ * move scheduled ones to queued (SKIP LOCKED, maxActiveTasks, priority) and push them to BullMQ
+ * in one addBulk, then end the runs this pass finished
  * (a run ended by skips or upstream failures decided here).
  */
 export async function admitReadyTasks(deps: AdmissionDeps, options: { sweepAll?: boolean; batch?: number } = {}): Promise<AdmissionResult> {
@@ -35,7 +36,10 @@ export async function admitReadyTasks(deps: AdmissionDeps, options: { sweepAll?:
   // runs it just started (their roots) unless asked to sweep every running run (the reconciler
   // does, to repair anything a crash left behind).
   const scope = sweepAll ? ({ kind: "allRunning", limit: batch * 5 } as const) : ({ kind: "runs", dagRunIds: started } as const);
-  const resolved = started.length || sweepAll ? await withConn(deps.db, (conn) => resolvePending(conn, scope, () => false)) : { touchedRuns: new Set<number>() };
+  // Ready work of an uncapped DAG is queued by the same statement and pushed before the capped
+  // admission runs, so a triggered run's roots start without waiting for it (wake, don't wait).
+  const resolved = started.length || sweepAll ? await withConn(deps.db, (conn) => resolvePending(conn, scope, (dagId) => deps.dispatch.queueReady(dagId))) : emptyResolveResult();
+  if (resolved.queued.length) await deps.dispatch.enqueue(resolved.queued);
   const queued = await deps.dispatch.admitScheduled(batch);
   let finishedRuns = 0;
   if (resolved.touchedRuns.size) {
@@ -48,5 +52,5 @@ export async function admitReadyTasks(deps: AdmissionDeps, options: { sweepAll?:
       }
     });
   }
-  return { startedRuns: started.length, queued: queued.length, finishedRuns };
+  return { startedRuns: started.length, queued: resolved.queued.length + queued.length, finishedRuns };
 }

@@ -4,6 +4,8 @@ import type { Db } from "../store/db";
 import { existingRunsInRange, insertBackfill, type PlannedDate } from "../store/backfills";
 import { BackfillOrder, type BackfillOrder as Order, type ReprocessMode } from "../model/states";
 import { planBackfill, type BackfillPlan } from "./planBackfill";
+import { WakeReason } from "../model/schedulerWake";
+import { wakeSchedulers } from "./schedulerWake";
 
 /** A backfill request that cannot be honoured (answered 400); the message says why. */
 export class BackfillError extends Error {
@@ -114,7 +116,7 @@ export async function prepareBackfill(db: Db, loaded: LoadedDag, req: BackfillRe
   return { from: inside.from, to: inside.to, range, intervals, plan, planned };
 }
 
-/** Validates, plans and stores a backfill (state running); the scheduler launches its runs. */
+/** Validates, plans and stores a backfill (state running) and wakes the schedulers, which launch its first runs at once. */
 export async function createBackfill(db: Db, loaded: LoadedDag, req: BackfillRequestInput, maxRuns: number): Promise<{ id: number; plan: BackfillPlan; range: ClippedRange; from: Date; to: Date }> {
   const prepared = await prepareBackfill(db, loaded, req, maxRuns);
   const id = await insertBackfill(db, {
@@ -128,5 +130,6 @@ export async function createBackfill(db: Db, loaded: LoadedDag, req: BackfillReq
     createdBy: req.createdBy ?? null,
     dates: prepared.planned,
   });
+  await wakeSchedulers(db, WakeReason.backfill, loaded.serialized.dagId);
   return { id, plan: prepared.plan, range: prepared.range, from: prepared.from, to: prepared.to };
 }

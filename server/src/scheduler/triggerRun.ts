@@ -2,6 +2,8 @@ import type { LoadedDag } from "../dags/dagFolder";
 import { inferManualInterval, manualRunInterval, runIdFor, type CompiledSchedule, type DataInterval } from "../schedule/index";
 import type { Db } from "../store/db";
 import { createRun } from "../store/runs";
+import { WakeReason } from "../model/schedulerWake";
+import { wakeSchedulers } from "./schedulerWake";
 
 /** A trigger request that cannot be honoured; the message names the bad field. */
 export class TriggerError extends Error {
@@ -51,7 +53,8 @@ export function manualRunDates(schedule: CompiledSchedule, logicalDate: Date | u
 }
 
 /**
- * Creates a manual run (queued; the scheduler starts it within maxActiveRuns). Params are
+ * Creates a manual run (queued) and wakes the schedulers, which start it at once within
+ * maxActiveRuns (or on their next tick if the wake is lost). Params are
  * validated against the DAG's zod schema first; the stored conf is what the user gave, and
  * defaults apply when tasks parse it.
  */
@@ -84,5 +87,6 @@ export async function triggerRun(db: Db, loaded: LoadedDag, versionId: number, r
     conf,
   });
   if (dagRunId === null) throw new TriggerError(`a run with id "${runId}" already exists for DAG ${loaded.serialized.dagId}`, "runId");
+  await wakeSchedulers(db, WakeReason.run, loaded.serialized.dagId);
   return { dagRunId, runId, ...dates };
 }

@@ -1,4 +1,5 @@
 import type { Db } from "./db";
+import { WAKE_CHANNEL, WakeReason, wakePayload } from "../model/schedulerWake";
 
 /** One write of a dataset (or of one of its partitions), as recorded by a task. */
 export interface DatasetEventInput {
@@ -34,7 +35,7 @@ interface DatasetEventRow {
 
 /**
  * Records that a dataset (partition) was written: creates the dataset on first sight and appends
- * an event. One statement, so a dataset never exists without the event that introduced it.
+ * an event, and wakes the schedulers (NOTIFY). One statement, so a dataset never exists without the event that introduced it.
  * Pass a transaction as `db` to make the event part of a larger unit.
  * @returns the event id.
  */
@@ -48,10 +49,14 @@ export async function recordDatasetEvent(db: Db, e: DatasetEventInput): Promise<
        ON CONFLICT (uri) DO UPDATE SET uri = EXCLUDED.uri
        RETURNING id
      )
-     INSERT INTO dataset_events (dataset_id, partition, row_count, checksum, task_instance_id, dag_run_id, try_number)
-     SELECT ds.id, ?, ?, ?, ?, ?, ? FROM ds
-     RETURNING id`,
-    [e.uri, e.partition, e.rowCount, e.checksum, e.taskInstanceId, e.dagRunId, e.tryNumber],
+     , ev AS (
+       INSERT INTO dataset_events (dataset_id, partition, row_count, checksum, task_instance_id, dag_run_id, try_number)
+       SELECT ds.id, ?, ?, ?, ?, ?, ? FROM ds
+       RETURNING id
+     )
+     -- Wakes the schedulers (delivered on commit): the leader creates dataset-triggered runs at once.
+     SELECT id, pg_notify(?, ?) FROM ev`,
+    [e.uri, e.partition, e.rowCount, e.checksum, e.taskInstanceId, e.dagRunId, e.tryNumber, WAKE_CHANNEL, wakePayload(WakeReason.dataset, e.uri)],
   );
   const id = result.rows[0]?.id;
   if (id === undefined) throw new Error(`recordDatasetEvent: no event recorded for ${e.uri}`);
