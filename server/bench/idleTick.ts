@@ -15,6 +15,11 @@ import { percentile } from "./stats";
 
 /** Under server/ (so a DAG file's `import "runnel"` resolves to this package); `.tmp/` is git-ignored. */
 const TMP_ROOT = fileURLToPath(new URL("./.tmp/", import.meta.url));
+/**
+ * Worker slots here: the case times idle ticks, not throughput, and 1,000 first runs at the bench's
+ * 256 slots (a Runnel pool of up to 260 clients) ran PostgreSQL out of its 100 connections.
+ */
+const IDLE_CONCURRENCY = 32;
 
 export interface IdleTickResult {
   dags: number;
@@ -59,7 +64,7 @@ export async function measureIdleTick(o: { dags: number; ticks: number; concurre
     cleanup.peerDbs.push(db);
     log(`idle tick: loading ${o.dags} generated DAG files (database ${db.name})`);
     const t0 = performance.now();
-    const h = await RunnelHarness.open({ databaseUrl: db.url, redisUrl: BENCH_REDIS_URL, prefix: cleanup.prefix("idle"), concurrency: o.concurrency, schedulerIntervalMs: o.intervalMs, migrate: true, dagsFolder: folder });
+    const h = await RunnelHarness.open({ databaseUrl: db.url, redisUrl: BENCH_REDIS_URL, prefix: cleanup.prefix("idle"), concurrency: Math.min(o.concurrency, IDLE_CONCURRENCY), schedulerIntervalMs: o.intervalMs, migrate: true, dagsFolder: folder });
     try {
       const loadMs = performance.now() - t0;
       log(`idle tick: loaded in ${(loadMs / 1000).toFixed(1)} s; waiting for each DAG's first run to end`);
