@@ -33,10 +33,13 @@ describe("a PostgreSQL restart in the middle of runs", () => {
     for (let i = 0; i < 3; i++) runIds.push(await trigger(rt, "fanout", {}, new Date(Date.UTC(2024, 0, 1 + i))));
     const openRuns = async () => Number((await rt.db("dag_runs").whereIn("id", runIds).whereNotIn("state", ["success", "failed"]).count<{ n: string }[]>("* as n"))[0]!.n);
 
-    // Let the runs get going, then take Postgres away while tries are queued and running.
-    await waitFor("some tasks to succeed", async () => {
+    // Let the runs get going, then take Postgres away while tries are queued and running: among
+    // them a 2.5 s leaf0 that started less than a second ago, so at least one try outlasts the
+    // shutdown (which can take a while on a loaded machine) and must write its outcome after it.
+    await waitFor("some tasks to succeed and a long try to have just started", async () => {
       const n = Number((await rt.db("task_instances").where({ state: "success" }).count<{ n: string }[]>("* as n"))[0]!.n);
-      return n >= 4 ? n : undefined;
+      const long = await rt.db("task_instances").where({ task_id: "leaf0", state: "running" }).whereRaw("start_date > clock_timestamp() - interval '1 second'").first();
+      return n >= 4 && long ? n : undefined;
     });
     expect(await openRuns()).toBe(runIds.length);
     const stopping = new Date();
