@@ -212,8 +212,9 @@ export class AlertSender {
     }
     const log = { deliveryId: d.id, eventId: d.event.id, event: d.event.event, dagId: d.event.dagId, channel: d.channel, attempt: d.attempts + 1 };
     if (error === undefined) {
-      const won = await recordDeliverySent(this.deps.db, d);
+      // Counted when the receiver took it, before the row says so: whoever sees the row `sent` sees the count.
       this.deps.metrics?.alertDeliveries.inc({ channel, result: "sent" });
+      const won = await recordDeliverySent(this.deps.db, d);
       if (!won) this.deps.log.warn(log, "alert delivered, but its lease had run out: another sender may deliver it again");
       return;
     }
