@@ -38,7 +38,8 @@ export interface SchedulerLoopDeps {
 }
 
 /**
- * The scheduler: every tick, the leader creates due runs and reports missed deadlines; every scheduler admits ready tasks
+ * The scheduler: every tick, the leader creates due runs (one statement finds the DAGs with a due
+ * interval, see `createDueRuns`) and reports missed deadlines; every scheduler admits ready tasks
  * (safe in parallel: SKIP LOCKED and fenced updates); the leader reconciles Redis with
  * Postgres every `reconcileIntervalMs`. Between ticks, `poke()` (a trigger's wake, see
  * `schedulerWake.ts`) runs a short pass at once: start queued runs, admit their roots, advance
@@ -140,9 +141,9 @@ export class SchedulerLoop {
     const leader = await this.deps.leader.acquire();
     const dags = this.deps.registry;
     if (leader) {
-      const creation = { db: this.deps.db, dags, log: this.deps.log, runnable: await runnableDagIds(this.deps.db) };
+      const creation = { db: this.deps.db, dags, log: this.deps.log };
       await createDueRuns(creation, now);
-      await createDatasetRuns(creation);
+      if (dags.list().some((d) => scheduleDatasetsOf(d.serialized) !== null)) await createDatasetRuns({ ...creation, runnable: await runnableDagIds(this.deps.db) });
       // On this scheduler's clock, every tick: a dead worker cannot hide a late run.
       await checkDeadlines({ db: this.deps.db, log: this.deps.log, metrics: this.deps.metrics }, now);
       await advanceReprocesses({ db: this.deps.db, dispatch: this.deps.dispatch, log: this.deps.log });

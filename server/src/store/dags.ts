@@ -1,6 +1,7 @@
 import type { Knex } from "knex";
 import type { SerializedDag } from "../model/graph";
 import type { Db } from "./db";
+import { scheduleKeyOf } from "./dueRuns";
 
 /** What `syncDagSnapshot` needs of one loaded DAG (a `LoadedDag` satisfies it). */
 export interface DagToSync {
@@ -119,12 +120,24 @@ async function upsertDags(trx: Knex.Transaction, dags: readonly DagToSync[]): Pr
     tags: JSON.stringify(d.serialized.tags),
     last_parsed_at: trx.fn.now(),
     is_active: true,
+    max_active_runs: d.serialized.maxActiveRuns,
+    schedule_key: scheduleKeyOf(d.serialized),
+    // A new time-scheduled DAG is due now: the leader's next tick stores its real next-run time.
+    next_dagrun_create_after: scheduleKeyOf(d.serialized) === null ? null : "-infinity",
   }));
-  // is_paused is left alone: pausing is a person's decision, not the file's.
+  const excluded = (c: string): Knex.Raw => trx.raw("??", [`excluded.${c}`]);
+  const kept = ["fileloc", "schedule", "schedule_datasets", "timezone", "description", "tags", "last_parsed_at", "is_active", "max_active_runs", "schedule_key"];
+  // is_paused is left alone: pausing is a person's decision, not the file's. The stored next-run
+  // time stays unless the schedule changed: then the DAG is due now, to be computed afresh.
   await trx("dags")
     .insert(rows)
     .onConflict("dag_id")
-    .merge(["fileloc", "schedule", "schedule_datasets", "timezone", "description", "tags", "last_parsed_at", "is_active"]);
+    .merge({
+      ...Object.fromEntries(kept.map((c) => [c, excluded(c)])),
+      next_dagrun_create_after: trx.raw(
+        "CASE WHEN dags.schedule_key IS NOT DISTINCT FROM excluded.schedule_key THEN dags.next_dagrun_create_after ELSE excluded.next_dagrun_create_after END",
+      ),
+    });
 }
 
 /** Inserts the versions not stored yet and returns dagId -> version id for all of them. */
