@@ -1,6 +1,6 @@
 import { readdir, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { loadDagFile, type DagImportError, type LoadDagFileOptions, type LoadedDag } from "./loadDagFile";
+import { loadDagFile, type DagFileResult, type DagImportError, type LoadDagFileOptions, type LoadedDag } from "./loadDagFile";
 import { withDagFileProbe } from "./probeDagFile";
 
 export type { DagImportError, LoadedDag } from "./loadDagFile";
@@ -68,14 +68,29 @@ export async function listDagFiles(folder: string): Promise<string[]> {
 export async function loadDagFolder(folder: string, options: Omit<LoadDagFileOptions, "fileloc" | "root"> = {}, owners: ReadonlyMap<string, string> = new Map()): Promise<DagFolderSnapshot> {
   const root = resolve(folder);
   const files = await listDagFiles(root);
-  return withDagFileProbe(options.probe, (probe) => loadFiles(root, files, { ...options, probe }, owners));
+  return assembleSnapshot(root, files, await loadDagFiles(root, files, options), owners);
 }
 
-async function loadFiles(root: string, files: string[], options: Omit<LoadDagFileOptions, "fileloc" | "root">, owners: ReadonlyMap<string, string>): Promise<DagFolderSnapshot> {
+/** Loads some DAG files of the folder `root` (absolute), each in isolation, in the order given, through one probe thread. */
+export async function loadDagFiles(root: string, files: readonly string[], options: Omit<LoadDagFileOptions, "fileloc" | "root"> = {}): Promise<Map<string, DagFileResult>> {
+  return withDagFileProbe(options.probe, async (probe) => {
+    const results = new Map<string, DagFileResult>();
+    for (const file of files) results.set(file, await loadDagFile(join(root, file), { ...options, probe, fileloc: file, root }));
+    return results;
+  });
+}
+
+/**
+ * The snapshot of a folder from the load result of each of its DAG files (`files`, sorted):
+ * DAG ids are given to their owners as `loadDagFolder` says; every other file defining a taken id
+ * is an import error.
+ */
+export function assembleSnapshot(root: string, files: string[], results: ReadonlyMap<string, DagFileResult>, owners: ReadonlyMap<string, string>): DagFolderSnapshot {
   const loaded: LoadedDag[] = [];
   const errors: DagImportError[] = [];
   for (const file of files) {
-    const result = await loadDagFile(join(root, file), { ...options, fileloc: file, root });
+    const result = results.get(file);
+    if (!result) throw new Error(`assembleSnapshot: ${file} was not loaded`);
     if (result.ok) loaded.push(result.dag);
     else errors.push(result.error);
   }
@@ -96,12 +111,13 @@ async function loadFiles(root: string, files: string[], options: Omit<LoadDagFil
 function idHolders(files: readonly string[], loaded: readonly LoadedDag[], errors: readonly DagImportError[], owners: ReadonlyMap<string, string>): Map<string, string> {
   const present = new Set(files);
   const failed = new Set(errors.map((e) => e.fileloc));
+  const defines = new Set(loaded.map((d) => `${d.fileloc}\0${d.dag.id}`));
   const holders = new Map<string, string>();
   for (const dag of loaded) {
     const id = dag.dag.id;
     if (holders.has(id)) continue;
     const owner = owners.get(id);
-    const ownerClaims = owner !== undefined && present.has(owner) && (failed.has(owner) || loaded.some((d) => d.fileloc === owner && d.dag.id === id));
+    const ownerClaims = owner !== undefined && present.has(owner) && (failed.has(owner) || defines.has(`${owner}\0${id}`));
     holders.set(id, ownerClaims ? owner : dag.fileloc);
   }
   return holders;

@@ -1,9 +1,10 @@
 import { readdir, stat } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { join, relative, resolve, sep } from "node:path";
 import type { Db } from "../store/db";
 import { dagIdOwners, syncDagSnapshot } from "../store/dags";
-import { assertDagFolder, loadDagFolder, type DagFolderSnapshot, type DagImportError, type LoadedDag } from "./dagFolder";
-import type { LoadDagFileOptions } from "./loadDagFile";
+import { assembleSnapshot, assertDagFolder, listDagFiles, loadDagFiles, type DagFolderSnapshot, type DagImportError, type LoadedDag } from "./dagFolder";
+import type { DagFileResult, LoadDagFileOptions } from "./loadDagFile";
+import { localImports, scanModule, type LocalImports, type ModuleScan } from "./localImports";
 
 /** Options of `DagRegistry`. */
 export interface DagRegistryOptions {
@@ -22,12 +23,12 @@ export interface DagRegistryOptions {
   load?: Omit<LoadDagFileOptions, "fileloc">;
 }
 
-/** Files whose change means the DAGs must be reloaded: code and JSON a DAG file may import. */
+/** Files whose change may change a DAG: code and JSON a DAG file may import. */
 const WATCHED_FILE = /\.(ts|mts|cts|tsx|js|mjs|cjs|jsx|json)$/;
 
-/** path:size:mtime of every watched file under `root`, recursively (skipping node_modules and dot folders). */
-async function fingerprint(root: string): Promise<string> {
-  const parts: string[] = [];
+/** path (relative, `/`-separated) -> size:mtime:inode of every watched file under `root`, recursively (skipping node_modules and dot folders). */
+async function fileStamps(root: string): Promise<Map<string, string>> {
+  const stamps = new Map<string, string>();
   async function walk(dir: string, rel: string): Promise<void> {
     const entries = await readdir(dir, { withFileTypes: true });
     for (const entry of entries) {
@@ -37,19 +38,33 @@ async function fingerprint(root: string): Promise<string> {
         if (entry.name !== "node_modules" && !entry.name.startsWith(".")) await walk(abs, name);
       } else if (WATCHED_FILE.test(entry.name)) {
         const s = await stat(abs, { bigint: true }).catch(() => undefined);
-        if (s) parts.push(`${name}\t${s.size}\t${s.mtimeNs}\t${s.ino}`);
+        if (s) stamps.set(name, `${s.size}\t${s.mtimeNs}\t${s.ino}`);
       }
     }
   }
   await walk(root, "");
-  return parts.sort().join("\n");
+  return stamps;
+}
+
+/** What the registry keeps of one DAG file: its stamp when loaded, the load's result and the folder modules it imports. */
+interface LoadedFile {
+  stamp: string | undefined;
+  result: DagFileResult;
+  imports: LocalImports;
+}
+
+/** What one refresh did. */
+export interface RefreshResult {
+  /** Whether the DAGs changed: some file was loaded again, added or removed. */
+  changed: boolean;
 }
 
 /**
  * The DAGs of one folder, as this process sees them. Each process (scheduler, worker, API) keeps
- * its own registry over the shared folder; `refresh` reloads every DAG file when any file under
- * the folder changed (a DAG file or a helper module in a subfolder) and, with a `db`, records the
- * result (`dags`, `dag_versions`, `dag_import_errors`). Refreshes never overlap.
+ * its own registry over the shared folder; `refresh` loads again only the DAG files that changed
+ * and the ones that import a changed module of the folder (a helper in a subfolder, another file),
+ * drops the DAGs of deleted files and, with a `db`, records the result (`dags`, `dag_versions`,
+ * `dag_import_errors`). Refreshes never overlap.
  */
 export class DagRegistry {
   private readonly folder: string;
@@ -58,10 +73,17 @@ export class DagRegistry {
   private readonly onError: (err: unknown) => void;
   private readonly loadOptions: Omit<LoadDagFileOptions, "fileloc">;
   private snapshot: DagFolderSnapshot | undefined;
+  private sorted: LoadedDag[] | undefined;
   private versionIds = new Map<string, number>();
-  private lastFingerprint: string | undefined;
+  /** Every watched file's stamp as of the last refresh. */
+  private stamps = new Map<string, string>();
+  /** DAG file -> what its last load gave. */
+  private files = new Map<string, LoadedFile>();
+  /** Module path -> its import specifiers, by the stamp they were read at. */
+  private scans = new Map<string, { stamp: string | undefined; scan: ModuleScan }>();
+  private reloaded: string[] = [];
   private syncPending = false;
-  private running: Promise<{ changed: boolean }> | undefined;
+  private running: Promise<RefreshResult> | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
 
@@ -74,32 +96,73 @@ export class DagRegistry {
   }
 
   /**
-   * Reloads the DAGs when any file under the folder was added, removed or changed since the last
-   * refresh, then syncs to the database (retrying a sync that failed last time even without a
-   * change). Calls are serialized. Rejects when the folder is missing or the sync fails; the
+   * Loads again the DAG files added or changed since the last refresh, and the ones importing a
+   * folder module (helper, JSON, another file) added, removed or changed since; drops the DAGs of
+   * removed files; then syncs to the database (retrying a sync that failed last time even without
+   * a change). A file that fails to load is an import error and the other files keep their DAGs.
+   * What a file imports is read from its source (`localImports`): one whose imports cannot all be
+   * told (a computed import(), a relative import of a missing file) is loaded again whenever any
+   * file changes. Calls are serialized. Rejects when the folder is missing or the sync fails; the
    * previously loaded DAGs stay in place then.
-   * @returns whether the DAGs were reloaded.
    */
-  refresh(): Promise<{ changed: boolean }> {
+  refresh(): Promise<RefreshResult> {
     const next = this.queue.then(() => this.refreshNow());
     this.queue = next.catch(() => undefined);
     return next;
   }
 
-  private async refreshNow(): Promise<{ changed: boolean }> {
+  private async refreshNow(): Promise<RefreshResult> {
     await assertDagFolder(this.folder);
-    const print = await fingerprint(this.folder);
-    const changed = print !== this.lastFingerprint || this.snapshot === undefined;
+    const [stamps, dagFiles] = await Promise.all([fileStamps(this.folder), listDagFiles(this.folder)]);
+    const touched = new Set<string>();
+    for (const path of new Set([...stamps.keys(), ...this.stamps.keys()])) if (stamps.get(path) !== this.stamps.get(path)) touched.add(path);
+    const first = this.snapshot === undefined;
+    const reload = dagFiles.filter((f) => first || this.mustReload(f, stamps.get(f), touched));
+    const present = new Set(dagFiles);
+    const removed = [...this.files.keys()].filter((f) => !present.has(f));
+    const changed = first || reload.length > 0 || removed.length > 0;
     if (changed) {
-      this.snapshot = await loadDagFolder(this.folder, this.loadOptions, await this.idOwners());
-      this.lastFingerprint = print;
+      const results = await loadDagFiles(this.folder, reload, this.loadOptions);
+      const files = new Map(this.files);
+      for (const f of removed) files.delete(f);
+      for (const [f, result] of results) {
+        const imports = await localImports(this.folder, join(this.folder, f), (path) => this.scan(path, stamps));
+        files.set(f, { stamp: stamps.get(f), result, imports });
+      }
+      const owners = await this.idOwners();
+      const all = new Map([...files].map(([f, e]) => [f, e.result]));
+      this.snapshot = assembleSnapshot(this.folder, dagFiles, all, owners);
+      this.sorted = undefined;
+      this.files = files;
       this.syncPending = this.db !== undefined;
     }
+    this.stamps = stamps;
     if (this.syncPending && this.db && this.snapshot) {
       this.versionIds = await syncDagSnapshot(this.db, this.snapshot);
       this.syncPending = false;
     }
+    this.reloaded = reload;
     return { changed };
+  }
+
+  /** Whether a DAG file must be loaded again, given the files touched since the last refresh. */
+  private mustReload(file: string, stamp: string | undefined, touched: ReadonlySet<string>): boolean {
+    const known = this.files.get(file);
+    if (!known || known.stamp !== stamp) return true;
+    if (touched.size === 0) return false;
+    if (!known.imports.known) return true;
+    for (const m of known.imports.files) if (touched.has(m)) return true;
+    return false;
+  }
+
+  /** A module's import specifiers, read again only when its stamp changed. */
+  private async scan(path: string, stamps: ReadonlyMap<string, string>): Promise<ModuleScan> {
+    const stamp = stamps.get(relative(this.folder, path).split(sep).join("/"));
+    const cached = this.scans.get(path);
+    if (cached && stamp !== undefined && cached.stamp === stamp) return cached.scan;
+    const scan = await scanModule(path);
+    this.scans.set(path, { stamp, scan });
+    return scan;
   }
 
   /**
@@ -115,6 +178,11 @@ export class DagRegistry {
     return remembered();
   }
 
+  /** The DAG files the last refresh imported again (relative to the folder, sorted). */
+  lastReloaded(): string[] {
+    return [...this.reloaded];
+  }
+
   /** The loaded DAG with this id, or undefined (unknown, or its file has an import error). */
   get(dagId: string): LoadedDag | undefined {
     return this.snapshot?.dags.get(dagId);
@@ -122,7 +190,8 @@ export class DagRegistry {
 
   /** Every loaded DAG, by id. */
   list(): LoadedDag[] {
-    return [...(this.snapshot?.dags.values() ?? [])].sort((a, b) => a.dag.id.localeCompare(b.dag.id));
+    this.sorted ??= [...(this.snapshot?.dags.values() ?? [])].sort((a, b) => (a.dag.id < b.dag.id ? -1 : a.dag.id > b.dag.id ? 1 : 0));
+    return this.sorted.slice();
   }
 
   /** The `dag_versions` id of the DAG as loaded now (from the last sync), or undefined. */
