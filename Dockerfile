@@ -18,8 +18,9 @@ COPY e2e/package.json e2e/package.json
 RUN pnpm install --frozen-lockfile
 
 COPY . .
-# The API server serves the dashboard from web/dist.
-RUN pnpm --filter runnel-web build
+# The API server serves the dashboard from web/dist; the CLI and server run from server/dist
+# (the install above ran before the sources were copied, so it could not build it).
+RUN pnpm --filter runnel-web build && pnpm build
 
 USER node
 ENV NODE_ENV=production

@@ -7,7 +7,8 @@ import { planToIso } from "../scheduler/planBackfill";
 import type { ClippedRange } from "../schedule/index";
 import { backfillDates, getBackfill } from "../store/backfills";
 import type { Db } from "../store/db";
-import { CliError, withDb } from "./dagCommands";
+import { withDb } from "./cliDb";
+import { CliError } from "./cliError";
 
 /** Options of `runnel backfill`. */
 export interface BackfillCliOptions {

@@ -1,8 +1,7 @@
 import type { Command } from "commander";
-import { loadConfig } from "../config/config";
 import { parseRetentionMs, RETENTION_FORMAT } from "../model/retention";
-import { cleanHistory, type CleanCounts } from "../store/historyCleanup";
-import { CliError, openMigratedDb } from "./dagCommands";
+import type { CleanCounts } from "../store/historyCleanup";
+import { CliError } from "./cliError";
 
 /** The cutoff of `--before`: a date (YYYY-MM-DD = midnight UTC, or ISO date-time) or a retention such as 90d (that long before now). */
 export function parseCutoff(text: string, now: Date = new Date()): Date {
@@ -41,6 +40,7 @@ export function dbCommand(program: Command): void {
     .option("--json", "print the counts per table as a JSON object")
     .action(async (o: DbCleanOptions) => {
       const cutoff = parseCutoff(o.before);
+      const [{ loadConfig }, { cleanHistory }, { openMigratedDb }] = await Promise.all([import("../config/config"), import("../store/historyCleanup"), import("./cliDb")]);
       const handle = await openMigratedDb(loadConfig());
       try {
         const counts = await cleanHistory(handle, { before: cutoff, dagId: o.dag, dryRun: o.dryRun === true });

@@ -1,15 +1,11 @@
 import { Command, InvalidArgumentError, Option } from "commander";
-import { loadConfig } from "../config/config";
-import { discoverRunningServices } from "../infra/serviceDiscovery";
-import { migrateLatest, createDb } from "../store/db";
-import { backfillCommand } from "./backfillCommands";
+import type { BackfillCliOptions } from "./backfillCommands";
 import { dbCommand } from "./dbCommands";
 import { dlqCommand } from "./dlqCommands";
-import { listDags, pauseDag, printIntervals, triggerDag } from "./dagCommands";
-import { runApi, runScheduler, runStart, runWorker } from "./serve";
-import { createTokenCommand, createUserCommand } from "./userCommands";
-import { testTask, type TaskTestOptions } from "./taskTest";
-import { testDag } from "./testRuns";
+import type { TaskTestOptions } from "./taskTest";
+
+// Each command loads what it needs when it runs (dynamic imports), so `--help` and a light command
+// such as `dags list` do not load the engine, the API and the queue.
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -27,6 +23,7 @@ export function buildCli(): Command {
   // when DATABASE_URL/REDIS_URL are unset and nothing answers at the defaults (.runnel/start.json).
   program.hook("preAction", async (_program, action) => {
     if (action.name() === "start" && action.parent === program) return;
+    const { discoverRunningServices } = await import("../infra/serviceDiscovery");
     const found = await discoverRunningServices(process.env, process.cwd());
     Object.assign(process.env, found.env);
     for (const note of found.notes) console.error(`runnel: ${note}`);
@@ -38,9 +35,9 @@ export function buildCli(): Command {
     .addOption(hostOption())
     .addOption(portOption())
     .option("--concurrency <n>", "worker slots (default RUNNEL_WORKER_CONCURRENCY or 8)", positiveInt)
-    .action((o: { host: string; port: number; concurrency?: number }) => runStart(o));
+    .action(async (o: { host: string; port: number; concurrency?: number }) => (await import("./serve")).runStart(o));
 
-  program.command("scheduler").description("run a scheduler (any number may run; one leads run creation)").action(() => runScheduler());
+  program.command("scheduler").description("run a scheduler (any number may run; one leads run creation)").action(async () => (await import("./serve")).runScheduler());
 
   program
     .command("worker")
@@ -48,16 +45,17 @@ export function buildCli(): Command {
     .option("--concurrency <n>", "tries run at once (default RUNNEL_WORKER_CONCURRENCY or 8)", positiveInt)
     .option("--lock-duration <ms>", "BullMQ job lock; a worker silent this long is considered stalled", positiveInt)
     .option("--stalled-interval <ms>", "how often to look for stalled jobs", positiveInt)
-    .action((o: { concurrency?: number; lockDuration?: number; stalledInterval?: number }) =>
-      runWorker({ concurrency: o.concurrency, lockDurationMs: o.lockDuration, stalledIntervalMs: o.stalledInterval }),
+    .action(async (o: { concurrency?: number; lockDuration?: number; stalledInterval?: number }) =>
+      (await import("./serve")).runWorker({ concurrency: o.concurrency, lockDurationMs: o.lockDuration, stalledIntervalMs: o.stalledInterval }),
     );
 
-  program.command("api").description("run the API server and dashboard").addOption(hostOption()).addOption(portOption()).action((o: { host: string; port: number }) => runApi(o));
+  program.command("api").description("run the API server and dashboard").addOption(hostOption()).addOption(portOption()).action(async (o: { host: string; port: number }) => (await import("./serve")).runApi(o));
 
   program
     .command("migrate")
     .description("apply pending database migrations, then the SQL functions and triggers of src/store/sql when changed")
     .action(async () => {
+      const [{ loadConfig }, { createDb, migrateLatest }] = await Promise.all([import("../config/config"), import("../store/db")]);
       const db = createDb(loadConfig().databaseUrl);
       try {
         const applied = await migrateLatest(db);
@@ -68,26 +66,27 @@ export function buildCli(): Command {
     });
 
   const dags = program.command("dags").description("inspect and control DAGs");
-  dags.command("list").description("list DAGs and import errors").option("--json", "print JSON").action((o: { json?: boolean }) => listDags(o.json === true));
+  dags.command("list").description("list DAGs and import errors").option("--json", "print JSON").action(async (o: { json?: boolean }) => (await import("./dagCommands")).listDags(o.json === true));
   dags
     .command("intervals <dagId>")
     .description("print the data intervals of the scheduled runs whose logical date is in [from, to]")
     .requiredOption("--from <date>", "first logical date (YYYY-MM-DD = midnight in the DAG's timezone, or ISO date-time)")
     .requiredOption("--to <date>", "last logical date, inclusive")
     .option("--json", "print a JSON array of { logicalDate, start, end }")
-    .action((dagId: string, o: { from: string; to: string; json?: boolean }) => printIntervals(dagId, o.from, o.to, o.json === true));
+    .action(async (dagId: string, o: { from: string; to: string; json?: boolean }) => (await import("./dagCommands")).printIntervals(dagId, o.from, o.to, o.json === true));
   dags
     .command("trigger <dagId>")
     .description("create a manual run")
     .option("--conf <json>", "run params as a JSON object (validated against the DAG's params schema)")
     .option("--logical-date <date>", "logical date (default: the last complete interval's start; without a cron: now)")
-    .action((dagId: string, o: { conf?: string; logicalDate?: string }) => triggerDag(dagId, o.conf, o.logicalDate));
-  dags.command("pause <dagId>").description("stop creating scheduled runs").action((dagId: string) => pauseDag(dagId, true));
-  dags.command("unpause <dagId>").description("resume creating scheduled runs").action((dagId: string) => pauseDag(dagId, false));
+    .action(async (dagId: string, o: { conf?: string; logicalDate?: string }) => (await import("./dagCommands")).triggerDag(dagId, o.conf, o.logicalDate));
+  dags.command("pause <dagId>").description("stop creating scheduled runs").action(async (dagId: string) => (await import("./dagCommands")).pauseDag(dagId, true));
+  dags.command("unpause <dagId>").description("resume creating scheduled runs").action(async (dagId: string) => (await import("./dagCommands")).pauseDag(dagId, false));
   dags
     .command("test <dagId> <date>")
     .description("run the whole DAG for one logical date in this process as a test run (run type test) and print each task's log and state")
     .action(async (dagId: string, date: string) => {
+      const [{ loadConfig }, { testDag }] = await Promise.all([import("../config/config"), import("./testRuns")]);
       const state = await testDag(loadConfig(), dagId, date, (l) => process.stdout.write(`${l}\n`));
       process.exitCode = state === "success" ? 0 : 1;
     });
@@ -104,8 +103,8 @@ export function buildCli(): Command {
     .option("--dry-run", "print which logical dates would be created, cleared and left alone; change nothing")
     .option("--json", "print JSON ({ create, clear, skip } for a dry run)")
     .option("--wait", "follow the backfill (progress on stderr); exit 1 if a run failed or it was canceled")
-    .action(async (dagId: string, o: Parameters<typeof backfillCommand>[1]) => {
-      process.exitCode = await backfillCommand(dagId, o);
+    .action(async (dagId: string, o: BackfillCliOptions) => {
+      process.exitCode = await (await import("./backfillCommands")).backfillCommand(dagId, o);
     });
 
   dlqCommand(program);
@@ -117,14 +116,14 @@ export function buildCli(): Command {
     .description("create a user (prints a generated password when --password is not given)")
     .addOption(new Option("--role <role>", "viewer (read), operator (trigger, pause, clear, mark, cancel) or admin").choices(["viewer", "operator", "admin"]).makeOptionMandatory())
     .option("--password <password>", "the password (default: generate one and print it)")
-    .action((username: string, o: { role: string; password?: string }) => createUserCommand(username, o.role, o.password));
+    .action(async (username: string, o: { role: string; password?: string }) => (await import("./userCommands")).createUserCommand(username, o.role, o.password));
 
   const tokens = program.command("tokens").description("manage API tokens");
   tokens
     .command("create <username>")
     .description("create an API token for a user and print it once (send it as Authorization: Bearer <token>)")
     .option("--name <name>", "what the token is for", "cli")
-    .action((username: string, o: { name: string }) => createTokenCommand(username, o.name));
+    .action(async (username: string, o: { name: string }) => (await import("./userCommands")).createTokenCommand(username, o.name));
 
   const tasks = program.command("tasks").description("work with single tasks");
   tasks
@@ -136,6 +135,7 @@ export function buildCli(): Command {
     .option("--upstream <json>", 'upstream outputs as {"<upstream task id>": <its output>, ...} (default: from the latest successful run of the logical date)')
     .option("--conf <json>", "run params as a JSON object (validated against the DAG's params schema)")
     .action(async (dagId: string, taskId: string, o: TaskTestOptions) => {
+      const [{ loadConfig }, { testTask }] = await Promise.all([import("../config/config"), import("./taskTest")]);
       const r = await testTask(loadConfig(), dagId, taskId, o, (l) => process.stdout.write(`${l}\n`));
       process.exitCode = r.state === "failed" ? 1 : 0;
     });

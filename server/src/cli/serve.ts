@@ -6,7 +6,7 @@ import { claimFolder, FolderInUseError, type FolderClaim } from "../infra/folder
 import { ensureLocalServices, type LocalServices } from "../infra/localServices";
 import { Runtime } from "../runtime/runtime";
 import { startScheduler, startWorker } from "../runtime/services";
-import { CliError } from "./dagCommands";
+import { CliError } from "./cliError";
 import { DEFAULT_SHUTDOWN_GRACE_MS, exitOnSignals } from "./shutdown";
 
 export interface ServeOptions {

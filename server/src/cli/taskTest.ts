@@ -18,7 +18,8 @@ import type { Db } from "../store/db";
 import { latestSuccessfulRunOutputs } from "../store/runOutputs";
 import type { LogLine } from "../store/taskLogs";
 import type { ClaimedTry } from "../store/taskTries";
-import { CliError, openMigratedDb } from "./dagCommands";
+import { openMigratedDb } from "./cliDb";
+import { CliError } from "./cliError";
 
 /** What `runnel tasks test` was given. */
 export interface TaskTestOptions {

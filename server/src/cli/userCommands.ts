@@ -2,7 +2,8 @@ import { hashPassword, hashToken, randomSecret } from "../api/auth/secrets";
 import { UserRole } from "../model/states";
 import { writeAudit } from "../store/audit";
 import { createApiToken, createUser, findUserByName } from "../store/users";
-import { CliError, withDb } from "./dagCommands";
+import { withDb } from "./cliDb";
+import { CliError } from "./cliError";
 
 /** `users create <username> --role <role> [--password <pw>]`: prints a generated password when none is given. */
 export async function createUserCommand(username: string, role: string, password: string | undefined): Promise<void> {

@@ -1,5 +1,5 @@
 import { readdir } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import knexFactory, { type Knex } from "knex";
 import pg from "pg";
 import { applySqlSources } from "./sqlSources";
@@ -32,7 +32,19 @@ export function createDb(url: string, options: { poolMax?: number; applicationNa
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL("../../../migrations/", import.meta.url));
 
-/** Loads the numbered TypeScript migrations in migrations/ through the running loader (tsx). */
+type ImportTs = (specifier: string, parentURL: string) => Promise<unknown>;
+let migrationLoader: Promise<ImportTs> | undefined;
+
+/**
+ * Imports a TypeScript migration through tsx, registered (in a namespace of its own) the first
+ * time a migration is pending: the compiled server (server/dist) has no TypeScript loader otherwise.
+ */
+function importMigration(path: string): Promise<unknown> {
+  migrationLoader ??= import("tsx/esm/api").then(({ register }) => register({ namespace: "runnel-migrations" }).import as ImportTs);
+  return migrationLoader.then((load) => load(pathToFileURL(path).href, import.meta.url));
+}
+
+/** Loads the numbered TypeScript migrations in migrations/ (through tsx, see importMigration). */
 class FolderMigrationSource implements Knex.MigrationSource<string> {
   async getMigrations(): Promise<string[]> {
     const files = await readdir(MIGRATIONS_DIR);
@@ -42,7 +54,7 @@ class FolderMigrationSource implements Knex.MigrationSource<string> {
     return name;
   }
   async getMigration(name: string): Promise<Knex.Migration> {
-    return (await import(`${MIGRATIONS_DIR}${name}`)) as Knex.Migration;
+    return (await importMigration(`${MIGRATIONS_DIR}${name}`)) as Knex.Migration;
   }
 }
 
