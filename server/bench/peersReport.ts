@@ -1,5 +1,6 @@
 /** The peers phase's printout, its figures for results.json, and issue 11's goals as PASS/FAIL lines. */
 import { PEER_CASES, PEER_SYSTEMS, type PeerCase, type PeersResult } from "./peers";
+import { describeIdleTick, idleTickFigures, type IdleTickFigures } from "./idleTick";
 import { fmt, percentile, round2 } from "./stats";
 
 /** Issue 11's goals, all on this machine, all in one run. */
@@ -14,7 +15,7 @@ export interface PeersFigures {
   scale: {
     fanoutPerTaskMs: Record<string, number>;
     fanoutCut?: string[];
-    dags1000?: { idleTickMs: { p50: number; max: number; n: number }; dags: number; loadMs: number; firstRunsMs: number };
+    dags1000?: IdleTickFigures;
     peersSchedulerIntervalMs: number;
     repeats: number;
   };
@@ -42,7 +43,7 @@ export function peersFigures(r: PeersResult): PeersFigures {
       fanoutPerTaskMs: Object.fromEntries(r.widths.map((w) => [String(w.width), round2(w.perTaskMs)])),
       ...(cut.length ? { fanoutCut: cut } : {}),
       ...(r.idle
-        ? { dags1000: { idleTickMs: { p50: round2(r.idle.p50), max: round2(r.idle.max), n: r.idle.tickMs.length }, dags: r.idle.dags, loadMs: round2(r.idle.loadMs), firstRunsMs: round2(r.idle.firstRunsMs) } }
+        ? { dags1000: idleTickFigures(r.idle) }
         : {}),
       peersSchedulerIntervalMs: r.options.intervalMs,
       repeats: r.options.repeats,
@@ -71,10 +72,7 @@ export function printPeers(r: PeersResult): void {
   }
   const tts = r.triggerToStartMs;
   console.log(`  trigger -> first task start (${tts.length} triggers, idle engine): p50 ${fmt(median(tts), 1)} p90 ${fmt(percentile(tts, 90), 1)} max ${fmt(Math.max(...tts), 1)} ms`);
-  if (r.idle) {
-    const i = r.idle;
-    console.log(`  ${i.dags} DAG files: load + sync + start ${fmt(i.loadMs / 1000, 1)} s, first runs ended ${fmt(i.firstRunsMs / 1000, 1)} s, idle tick p50 ${fmt(i.p50, 1)} ms, max ${fmt(i.max, 1)} ms (${i.tickMs.length} ticks)`);
-  }
+  if (r.idle) console.log(`  ${describeIdleTick(r.idle)}`);
 }
 
 /** Issue 11's goals that this run measured, as [text, met]. */

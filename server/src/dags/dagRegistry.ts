@@ -4,6 +4,7 @@ import type { Db } from "../store/db";
 import { dagIdOwners, syncDagSnapshot } from "../store/dags";
 import { assembleSnapshot, assertDagFolder, listDagFiles, loadDagFiles, type DagFolderSnapshot, type DagImportError, type LoadedDag } from "./dagFolder";
 import type { DagFileResult, LoadDagFileOptions } from "./loadDagFile";
+import { DagFileProbe } from "./probeDagFile";
 import { localImports, scanModule, type LocalImports, type ModuleScan } from "./localImports";
 
 /** Options of `DagRegistry`. */
@@ -82,7 +83,10 @@ export class DagRegistry {
   /** Module path -> its import specifiers, by the stamp they were read at. */
   private scans = new Map<string, { stamp: string | undefined; scan: ModuleScan }>();
   private reloaded: string[] = [];
+  private probe: DagFileProbe | undefined;
   private syncPending = false;
+  /** The DAG ids the next sync must upsert ("all": every one). */
+  private unsynced: Set<string> | "all" = "all";
   private running: Promise<RefreshResult> | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
@@ -122,7 +126,9 @@ export class DagRegistry {
     const removed = [...this.files.keys()].filter((f) => !present.has(f));
     const changed = first || reload.length > 0 || removed.length > 0;
     if (changed) {
-      const results = await loadDagFiles(this.folder, reload, this.loadOptions);
+      // One probe thread for the registry's life (unref'd): starting one costs seconds, a file ms.
+      this.probe ??= this.loadOptions.probe ?? new DagFileProbe({ unref: true });
+      const results = await loadDagFiles(this.folder, reload, { ...this.loadOptions, probe: this.probe });
       const files = new Map(this.files);
       for (const f of removed) files.delete(f);
       for (const [f, result] of results) {
@@ -131,14 +137,25 @@ export class DagRegistry {
       }
       const owners = await this.idOwners();
       const all = new Map([...files].map(([f, e]) => [f, e.result]));
+      const previous = this.snapshot?.dags;
       this.snapshot = assembleSnapshot(this.folder, dagFiles, all, owners);
       this.sorted = undefined;
       this.files = files;
-      this.syncPending = this.db !== undefined;
+      // The DAGs to upsert: every one at first, else those whose loaded object changed (a file
+      // loaded again, an id handed to another file); added to what a failed sync left.
+      if (this.db) {
+        if (previous === undefined) this.unsynced = "all";
+        else if (this.unsynced !== "all") for (const [id, dag] of this.snapshot.dags) if (previous.get(id) !== dag) this.unsynced.add(id);
+        this.syncPending = true;
+      }
     }
     this.stamps = stamps;
     if (this.syncPending && this.db && this.snapshot) {
-      this.versionIds = await syncDagSnapshot(this.db, this.snapshot);
+      const ids = await syncDagSnapshot(this.db, this.snapshot, this.unsynced === "all" ? undefined : this.unsynced);
+      const versionIds = this.unsynced === "all" ? ids : new Map([...this.versionIds, ...ids]);
+      for (const id of versionIds.keys()) if (!this.snapshot.dags.has(id)) versionIds.delete(id);
+      this.versionIds = versionIds;
+      this.unsynced = new Set();
       this.syncPending = false;
     }
     this.reloaded = reload;
@@ -223,9 +240,11 @@ export class DagRegistry {
     this.timer.unref();
   }
 
-  /** Stops watching. Loaded DAGs stay readable. */
+  /** Stops watching and the probe thread. Loaded DAGs stay readable. */
   close(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    if (this.probe !== this.loadOptions.probe) void this.probe?.close();
+    this.probe = undefined;
   }
 }

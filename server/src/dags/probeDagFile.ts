@@ -23,6 +23,12 @@ const STARTUP_TIMEOUT_MS = 60_000;
  * pass is over (`withDagFileProbe`): a live thread keeps the process running.
  */
 export class DagFileProbe {
+  /**
+   * @param opts.unref the thread keeps the process alive only while it probes a file (a probe kept
+   *   across passes, as a DagRegistry keeps one so a reload does not start a thread each time)
+   */
+  constructor(private readonly opts: { unref?: boolean } = {}) {}
+
   private worker: Worker | undefined;
   private ready: Promise<boolean> | undefined;
   private pending: Pending | undefined;
@@ -48,6 +54,7 @@ export class DagFileProbe {
     // the file is then loaded in-process only, as before.
     if (!(await this.start())) return { kind: "settled" };
     const worker = this.worker!;
+    worker.ref();
     const id = this.nextId++;
     return new Promise<ProbeResult>((resolve) => {
       const pending: Pending = { id, resolve };
@@ -95,6 +102,8 @@ export class DagFileProbe {
 
   private finish(p: Pending, result: ProbeResult): void {
     clearTimeout(p.timer);
+    // Idle between passes: an unref'd probe no longer keeps the process alive.
+    if (this.opts.unref) this.worker?.unref();
     if (this.pending === p) this.pending = undefined;
     p.resolve(result);
   }

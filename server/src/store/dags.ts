@@ -83,6 +83,8 @@ interface RawVersionRow {
 /** Serializes every DAG sync across processes, so concurrent syncs cannot deadlock on row order. */
 const SYNC_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext('runnel:dags:sync'))";
 
+const dagIdsOf = (dags: readonly DagToSync[]): string[] => dags.map((d) => d.serialized.dagId);
+
 const jsonOrNull = (v: unknown): string | null => (v === null ? null : JSON.stringify(v));
 
 /** The datasets a serialized DAG is scheduled on, or null when its schedule is a cron, a preset or manual. */
@@ -198,22 +200,20 @@ async function syncImportErrors(trx: Knex.Transaction, errors: DagSnapshotToSync
  * `dag_import_errors` hold exactly the failing files (a row's `created_at` moves only when its
  * message changes). Safe to run from several processes at once: syncs are serialized by an
  * advisory lock and an identical graph never gets a second version.
- * @returns DAG id -> the id of the version that DAG's file holds now.
+ * @param only when given, just these DAG ids are upserted and versioned (the ones a reload
+ *   changed); the others are still kept active and the import errors are still written in full.
+ * @returns DAG id -> the id of the version that DAG's file holds now (for the DAGs upserted).
  */
-export async function syncDagSnapshot(db: Db, snapshot: DagSnapshotToSync): Promise<Map<string, number>> {
-  const dags = [...snapshot.dags.values()].sort((a, b) => a.serialized.dagId.localeCompare(b.serialized.dagId));
+export async function syncDagSnapshot(db: Db, snapshot: DagSnapshotToSync, only?: ReadonlySet<string>): Promise<Map<string, number>> {
+  const all = [...snapshot.dags.values()];
+  const dags = (only ? all.filter((d) => only.has(d.serialized.dagId)) : all).sort((a, b) => a.serialized.dagId.localeCompare(b.serialized.dagId));
   return db.transaction(async (trx) => {
     await trx.raw(SYNC_LOCK_SQL);
     await upsertDags(trx, dags);
     const ids = await ensureVersions(trx, dags);
     await setLatestVersions(trx, ids);
-    await trx("dags")
-      .where("is_active", true)
-      .whereNotIn(
-        "dag_id",
-        dags.map((d) => d.serialized.dagId),
-      )
-      .update({ is_active: false });
+    // Active exactly when this scan defines it (also heals a row another process marked inactive).
+    await trx.raw("UPDATE dags SET is_active = (dag_id = ANY(?::text[])) WHERE is_active IS DISTINCT FROM (dag_id = ANY(?::text[]))", [dagIdsOf(all), dagIdsOf(all)]);
     await syncImportErrors(trx, snapshot.errors);
     return ids;
   });
