@@ -3,23 +3,29 @@ import { TaskState, TERMINAL_TASK_STATES, type TriggerRule } from "./states";
 /** What to do with a pending task instance given its direct upstream states. */
 export type Readiness = "wait" | "run" | "skip" | "upstream_failed";
 
-interface Counts {
-  total: number;
-  done: number;
+/**
+ * A task instance's direct upstream task instances counted by how they stand: not terminal yet
+ * (`open`), or ended success, failed (failed or upstream_failed), skipped, removed. The store
+ * keeps these counts on each task instance (migration 0020, store/sql/faninCounters.sql, whose
+ * runnel_upstream_class is this same classification).
+ */
+export interface UpstreamCounts {
+  open: number;
   success: number;
   failed: number;
-  upstreamFailed: number;
   skipped: number;
+  removed: number;
 }
 
-function count(states: readonly string[]): Counts {
-  const c: Counts = { total: states.length, done: 0, success: 0, failed: 0, upstreamFailed: 0, skipped: 0 };
+/** The counts of a list of upstream states (the classification the store's counters follow). */
+export function countUpstreamStates(states: readonly string[]): UpstreamCounts {
+  const c: UpstreamCounts = { open: 0, success: 0, failed: 0, skipped: 0, removed: 0 };
   for (const s of states) {
-    if (TERMINAL_TASK_STATES.has(s as TaskState)) c.done++;
-    if (s === TaskState.success) c.success++;
-    else if (s === TaskState.failed) c.failed++;
-    else if (s === TaskState.upstream_failed) c.upstreamFailed++;
+    if (!TERMINAL_TASK_STATES.has(s as TaskState)) c.open++;
+    else if (s === TaskState.success) c.success++;
+    else if (s === TaskState.failed || s === TaskState.upstream_failed) c.failed++;
     else if (s === TaskState.skipped) c.skipped++;
+    else c.removed++;
   }
   return c;
 }
@@ -31,10 +37,15 @@ function count(states: readonly string[]): Counts {
  * `removed` upstreams count as done and as neither success nor failure.
  */
 export function evaluateTriggerRule(rule: TriggerRule, upstreamStates: readonly string[]): Readiness {
-  if (upstreamStates.length === 0) return "run";
-  const c = count(upstreamStates);
-  const allDone = c.done === c.total;
-  const anyFailed = c.failed + c.upstreamFailed > 0;
+  return evaluateTriggerRuleCounts(rule, countUpstreamStates(upstreamStates));
+}
+
+/** evaluateTriggerRule on the counts of the upstream states: the one definition of the rules. */
+export function evaluateTriggerRuleCounts(rule: TriggerRule, c: UpstreamCounts): Readiness {
+  const total = c.open + c.success + c.failed + c.skipped + c.removed;
+  if (total === 0) return "run";
+  const allDone = c.open === 0;
+  const anyFailed = c.failed > 0;
   switch (rule) {
     case "always":
       return "run";

@@ -56,11 +56,18 @@ export async function createRun(db: Db, run: NewRun): Promise<number | null> {
 /** `createRun` on a given connection, so it can be part of the caller's transaction. */
 export async function createRunOn(conn: PgConn, run: NewRun): Promise<number | null> {
   const priority = run.runType === "backfill" ? QUEUE_PRIORITY.backfill : QUEUE_PRIORITY.fresh;
+  // Each task instance starts with its direct downstream ids and its upstream counters (all
+  // pending, so all open): the fan-in trigger (sql/faninCounters.sql) keeps them from here on.
+  const known = new Set(run.graph.tasks.map((t) => t.id));
+  const downstream = new Map<string, string[]>(run.graph.tasks.map((t) => [t.id, []]));
+  for (const t of run.graph.tasks) for (const u of t.upstream) downstream.get(u)?.push(t.id);
   const tasks = run.graph.tasks.map((t) => ({
     task_id: t.id,
     max_tries: t.retries + 1,
     trigger_rule: t.triggerRule,
     upstream: t.upstream,
+    downstream: downstream.get(t.id) ?? [],
+    upstream_open: t.upstream.filter((u) => known.has(u)).length,
     weight: t.priorityWeight,
     expected_ms: t.expectedDurationMs ?? null,
     notify_on: t.notifyOn ?? [],
@@ -78,10 +85,11 @@ export async function createRunOn(conn: PgConn, run: NewRun): Promise<number | n
        ON CONFLICT DO NOTHING RETURNING id),
      tis AS (
        INSERT INTO task_instances (dag_run_id, dag_id, task_id, state, max_tries, trigger_rule, upstream_task_ids, priority_weight, queue_priority,
-                                   expected_duration_ms, notify_on)
-       SELECT run.id, $1, t.task_id, 'pending', t.max_tries, t.trigger_rule, t.upstream, t.weight, $10, t.expected_ms, t.notify_on
+                                   expected_duration_ms, notify_on, downstream_task_ids, upstream_open)
+       SELECT run.id, $1, t.task_id, 'pending', t.max_tries, t.trigger_rule, t.upstream, t.weight, $10, t.expected_ms, t.notify_on,
+              t.downstream, t.upstream_open
        FROM run CROSS JOIN jsonb_to_recordset($11::jsonb) AS t(task_id text, max_tries integer, trigger_rule text, upstream text[], weight integer,
-                                                               expected_ms bigint, notify_on text[])
+                                                               expected_ms bigint, notify_on text[], downstream text[], upstream_open integer)
        RETURNING 1)
      SELECT id, (SELECT count(*) FROM tis) AS tasks FROM run`,
     [

@@ -10,7 +10,7 @@ import type { Db } from "./db";
  * `DROP TRIGGER IF EXISTS` then `CREATE CONSTRAINT TRIGGER`. A function no longer wanted is
  * dropped by a migration; removing its file alone leaves it in place.
  */
-export const SQL_SOURCES = ["runLock.sql", "finishTries.sql", "runTouch.sql", "deadLetterTriggers.sql", "alertTriggers.sql"] as const;
+export const SQL_SOURCES = ["runLock.sql", "faninCounters.sql", "finishTries.sql", "runTouch.sql", "deadLetterTriggers.sql", "alertTriggers.sql"] as const;
 
 export const SQL_SOURCES_DIR = new URL("./sql/", import.meta.url);
 

@@ -2,6 +2,7 @@ import type { SerializedDag } from "../model/graph";
 import { TERMINAL_TASK_STATES, TaskState } from "../model/states";
 import type { Db } from "./db";
 import { withConn, withTx, type PgConn } from "./pgConn";
+import { retryOnDeadlock } from "./deadlockRetry";
 import { finalizeRuns } from "./runs";
 import { resolvePending, type AdmissionPolicy, type QueuedTask } from "./taskInstances";
 
@@ -59,9 +60,20 @@ interface TiRow {
 
 const toRef = (r: TiRow): TaskRefRow => ({ id: r.id, taskId: r.task_id, state: r.state, tryNumber: r.try_number });
 
-/** Locks a run against concurrent completions (same lock as runnel_finish_try) and reads it. */
-async function lockRun(conn: PgConn, dagRunId: number): Promise<{ state: string; graph: SerializedDag }> {
+const SELECT_RUN_TIS = "SELECT id, task_id, state, try_number, upstream_task_ids FROM task_instances WHERE dag_run_id = $1 ORDER BY id";
+
+/**
+ * Serializes a person's actions on one run (runnel_lock_run; completions do not take it), then
+ * locks every task instance of the run in id order and then the run row, and reads both. Every
+ * writer locks task instances before the run row, in id order when it locks several
+ * (runnel_finish_tries; a completion writes the run's open count at its end), so this never
+ * deadlocks with a completion. Holding the run row before reading its state means a completion's
+ * finalize either committed before (and the action sees the ended run and reopens it) or waits and
+ * then finds the run no longer `running` or sees what the action changed.
+ */
+async function lockRun(conn: PgConn, dagRunId: number): Promise<{ state: string; graph: SerializedDag; tis: TiRow[] }> {
   await conn.query("SELECT runnel_lock_run($1)", [dagRunId]);
+  const tis = (await conn.query<TiRow>(`${SELECT_RUN_TIS} FOR UPDATE`, [dagRunId])).rows;
   const run = (
     await conn.query<{ state: string; graph: SerializedDag }>(
       "SELECT r.state, v.graph FROM dag_runs r JOIN dag_versions v ON v.id = r.dag_version_id WHERE r.id = $1 FOR UPDATE OF r",
@@ -69,7 +81,7 @@ async function lockRun(conn: PgConn, dagRunId: number): Promise<{ state: string;
     )
   ).rows[0];
   if (!run) throw new TaskActionError("not_found", `no run ${dagRunId}`);
-  return run;
+  return { ...run, tis };
 }
 
 /** The selected task ids plus (with `downstream`) everything downstream of them, from upstream_task_ids. */
@@ -130,8 +142,6 @@ async function resolveRun(conn: PgConn, dagRunId: number, policy: AdmissionPolic
   return { queued: resolved.queued, scheduled: resolved.scheduled };
 }
 
-const SELECT_RUN_TIS = "SELECT id, task_id, state, try_number, upstream_task_ids FROM task_instances WHERE dag_run_id = $1 ORDER BY id";
-
 /**
  * Clears task instances of one run, in one transaction under the run's lock: the terminal ones
  * selected, and with `stopRunning` the running ones too (their worker stops the body within seconds
@@ -154,10 +164,9 @@ export async function clearTaskInstances(db: Db, dagRunId: number, opts: ClearOp
     const plan = planClear(tis, opts);
     return { cleared: plan.clear.map(toRef), skipped: plan.skip.map(toRef), queued: [], scheduled: 0 };
   }
-  return withTx(db, async (conn) => {
+  return retryOnDeadlock(() => withTx(db, async (conn) => {
     const run = await lockRun(conn, dagRunId);
-    const tis = (await conn.query<TiRow>(`${SELECT_RUN_TIS} FOR UPDATE`, [dagRunId])).rows;
-    const plan = planClear(tis, opts);
+    const plan = planClear(run.tis, opts);
     if (!plan.clear.length) return { cleared: [], skipped: plan.skip.map(toRef), queued: [], scheduled: 0 };
     const retries = new Map(run.graph.tasks.map((t) => [t.id, t.retries]));
     const done = await conn.query<{ id: number }>(
@@ -173,7 +182,7 @@ export async function clearTaskInstances(db: Db, dagRunId: number, opts: ClearOp
     await reopenRun(conn, dagRunId, ["success", "failed"]);
     const readied = await resolveRun(conn, dagRunId, policy);
     return { cleared: plan.clear.filter((t) => clearedIds.has(t.id)).map(toRef), skipped: plan.skip.map(toRef), ...readied };
-  });
+  }));
 }
 
 /** Result of a mark: the task instance changed (or, dry, would change); hand it to the dispatch service after the call. */
@@ -198,11 +207,12 @@ export async function markTaskInstance(db: Db, tiId: number, state: "success" | 
   const first = (await db("task_instances").select("dag_run_id").where({ id: tiId }).first()) as { dag_run_id: number } | undefined;
   if (!first) throw new TaskActionError("not_found", `no task instance ${tiId}`);
   const dagRunId = first.dag_run_id;
-  return withTx(db, async (conn) => {
-    await lockRun(conn, dagRunId);
+  return retryOnDeadlock(() => withTx(db, async (conn) => {
+    // Every task instance of the run is locked: the mark writes this one and its downstream's
+    // counters, and the judging after it may write any pending one.
+    const ti = (await lockRun(conn, dagRunId)).tis.find((t) => t.id === tiId);
     // Who did it, for the dead-letter history the task-state triggers write (migration 0011).
     if (actor !== undefined) await conn.query("SELECT set_config('runnel.actor', $1, true)", [actor]);
-    const ti = (await conn.query<TiRow>("SELECT id, task_id, state, try_number, upstream_task_ids FROM task_instances WHERE id = $1 FOR UPDATE", [tiId])).rows[0];
     if (!ti) throw new TaskActionError("not_found", `no task instance ${tiId}`);
     const eligible = ti.state !== state && (CLEARABLE_STATES.has(ti.state) || ti.state === TaskState.pending);
     if (!eligible || dryRun) return { dagRunId, marked: eligible ? [toRef(ti)] : [], queued: [], scheduled: 0 };
@@ -222,7 +232,7 @@ export async function markTaskInstance(db: Db, tiId: number, state: "success" | 
     }
     await reopenRun(conn, dagRunId, ["success", "failed"]);
     return { dagRunId, marked: [toRef(ti)], ...(await resolveRun(conn, dagRunId, policy)) };
-  });
+  }));
 }
 
 /**
@@ -233,16 +243,16 @@ export async function markTaskInstance(db: Db, tiId: number, state: "success" | 
  * @throws TaskActionError not_found, or conflict when the run has already ended.
  */
 export async function cancelRun(db: Db, dagRunId: number): Promise<TaskRefRow[]> {
-  return withTx(db, async (conn) => {
+  return retryOnDeadlock(() => withTx(db, async (conn) => {
     const run = await lockRun(conn, dagRunId);
     const updated = await conn.query("UPDATE dag_runs SET state = 'canceled', end_date = clock_timestamp() WHERE id = $1 AND state IN ('queued','running')", [dagRunId]);
     if (updated.rowCount === 0) throw new TaskActionError("conflict", `run ${dagRunId} has already ended (${run.state})`);
     const removed = await conn.query<TiRow>(
-      `WITH old AS (SELECT id, task_id, state, try_number FROM task_instances WHERE dag_run_id = $1 AND NOT (state = ANY($2::text[])) FOR UPDATE)
+      `WITH old AS (SELECT id, task_id, state, try_number FROM task_instances WHERE dag_run_id = $1 AND NOT (state = ANY($2::text[])))
        UPDATE task_instances t SET state = 'removed', end_date = clock_timestamp(), next_try_at = NULL, updated_at = clock_timestamp()
        FROM old WHERE t.id = old.id RETURNING old.id, old.task_id, old.state, old.try_number, t.upstream_task_ids`,
       [dagRunId, TERMINAL_LIST],
     );
     return removed.rows.map(toRef);
-  });
+  }));
 }

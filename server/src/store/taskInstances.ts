@@ -1,4 +1,4 @@
-import { evaluateTriggerRule } from "../model/triggerRules";
+import { evaluateTriggerRuleCounts, type UpstreamCounts } from "../model/triggerRules";
 import { TaskState, type TriggerRule } from "../model/states";
 import type { Db } from "./db";
 import { keyedState, withTx, type PgConn } from "./pgConn";
@@ -47,13 +47,17 @@ export interface ReadyDispatch extends AdmissionPolicy {
  */
 export const DEFER_TO_SCHEDULER: ReadyDispatch = { queueReady: () => false, dispatch: async () => undefined };
 
-/** A pending task instance with the states of its direct upstream. */
+/** A pending task instance with the counts of its direct upstream (migration 0020, sql/faninCounters.sql). */
 export interface PendingRow {
   id: number;
   dag_run_id: number;
   dag_id: string;
   trigger_rule: TriggerRule;
-  upstream_states: string[];
+  upstream_open: number;
+  upstream_success: number;
+  upstream_failed: number;
+  upstream_skipped: number;
+  upstream_removed: number;
 }
 
 const QUEUED_RETURNING = "id, try_number, dag_id, queue_priority, priority_weight";
@@ -66,34 +70,47 @@ interface QueuedRow {
 }
 const toQueued = (r: QueuedRow): QueuedTask => ({ id: r.id, tryNumber: r.try_number, dagId: r.dag_id, queuePriority: r.queue_priority, priorityWeight: r.priority_weight });
 
+const countsOf = (r: PendingRow): UpstreamCounts => ({
+  open: r.upstream_open,
+  success: r.upstream_success,
+  failed: r.upstream_failed,
+  skipped: r.upstream_skipped,
+  removed: r.upstream_removed,
+});
+
+/** A task instance by its key. */
+export interface TaskKey {
+  dagRunId: number;
+  taskId: string;
+}
+
 /** Where pending task instances to look at are. */
 export type PendingScope =
   | { kind: "runs"; dagRunIds: number[] }
-  /** Only the direct downstream of `taskIds` in one run (fast follow after a completion). */
-  | { kind: "downstream"; dagRunId: number; taskIds: string[] }
+  /** These task instances, by key (the direct downstream of task instances that just ended). */
+  | { kind: "tasks"; keys: TaskKey[] }
   /** Every pending task instance of every running run (scheduler tick), except `dags test` runs: the CLI that made one runs it. */
   | { kind: "allRunning"; limit: number };
 
 /**
- * Pending task instances with their upstream states. The upstream states are read in a LATERAL
- * subquery, one probe of the (dag_run_id, task_id) key per pending row, so the plan cannot turn
- * into a hash join over every task instance of the run(s), which a generic plan did with
- * statistics from before a burst (store.keyedPlans.test.ts).
+ * Pending task instances with their upstream counters, which the row itself carries (kept by the
+ * fan-in trigger): reading one costs one row, however many upstream tasks it has.
  */
-const SELECT_PENDING = `SELECT ti.id, ti.dag_run_id, ti.dag_id, ti.trigger_rule, coalesce(up.states, '{}') AS upstream_states
-  FROM task_instances ti
-  CROSS JOIN LATERAL (SELECT array_agg(u.state) AS states FROM task_instances u WHERE u.dag_run_id = ti.dag_run_id AND u.task_id = ANY(ti.upstream_task_ids)) up`;
+const SELECT_PENDING = `SELECT ti.id, ti.dag_run_id, ti.dag_id, ti.trigger_rule,
+    ti.upstream_open, ti.upstream_success, ti.upstream_failed, ti.upstream_skipped, ti.upstream_removed
+  FROM task_instances ti`;
 
-/** Pending task instances of each of `$1` runs, one run at a time (OFFSET 0 keeps the per-run key lookup: see SELECT_PENDING). */
+/** Pending task instances of each of `$1` runs, one run at a time (OFFSET 0 keeps the per-run key lookup: the planner cannot flatten it into a join over the runs). */
 export const SELECT_PENDING_OF_RUNS_SQL = `SELECT p.* FROM (SELECT DISTINCT unnest($1::bigint[]) AS id) x
   CROSS JOIN LATERAL (${SELECT_PENDING} WHERE ti.dag_run_id = x.id AND ${keyedState("ti.state")} = 'pending' OFFSET 0) p`;
 
-/** Pending direct downstream of `$2` task ids in run `$1`. */
-export const SELECT_PENDING_DOWNSTREAM_SQL = `${SELECT_PENDING} WHERE ti.dag_run_id = $1 AND ${keyedState("ti.state")} = 'pending' AND ti.upstream_task_ids && $2::text[]`;
+/** The pending ones of task instances `($1[i], $2[i])` (run id, task id): one key probe each. */
+export const SELECT_PENDING_BY_KEY_SQL = `SELECT p.* FROM (SELECT DISTINCT k.run, k.task FROM unnest($1::bigint[], $2::text[]) AS k(run, task)) x
+  CROSS JOIN LATERAL (${SELECT_PENDING} WHERE ti.dag_run_id = x.run AND ti.task_id = x.task AND ${keyedState("ti.state")} = 'pending' OFFSET 0) p`;
 
 async function selectPending(conn: PgConn, scope: PendingScope): Promise<PendingRow[]> {
-  if (scope.kind === "downstream") {
-    return (await conn.query<PendingRow>(SELECT_PENDING_DOWNSTREAM_SQL, [scope.dagRunId, scope.taskIds])).rows;
+  if (scope.kind === "tasks") {
+    return (await conn.query<PendingRow>(SELECT_PENDING_BY_KEY_SQL, [scope.keys.map((k) => k.dagRunId), scope.keys.map((k) => k.taskId)])).rows;
   }
   if (scope.kind === "runs") {
     return (await conn.query<PendingRow>(SELECT_PENDING_OF_RUNS_SQL, [scope.dagRunIds])).rows;
@@ -123,70 +140,84 @@ export function emptyResolveResult(): ResolveResult {
 }
 
 /**
- * Judges pending task instances (with their upstream states) by their trigger rules and
- * applies the decisions in one fenced statement, adding to `result`.
- * @returns those that became skipped or upstream_failed (their own downstream may now be decided).
+ * Judges pending task instances (with their upstream counters) by their trigger rules and
+ * applies the decisions in one statement, fenced on `pending` and on the counters read: a decision
+ * made from counters that another transaction has since moved is refused (that transaction read
+ * the new counters after moving them and decides instead). Adds to `result`.
+ * @returns the direct downstream of those that became skipped or upstream_failed (it may now be decided).
  */
-export async function judgePending(conn: PgConn, rows: readonly PendingRow[], queueReady: (dagId: string) => boolean, result: ResolveResult): Promise<{ dag_run_id: number; task_id: string }[]> {
-  const ids: number[] = [];
-  const states: TaskState[] = [];
+export async function judgePending(conn: PgConn, rows: readonly PendingRow[], queueReady: (dagId: string) => boolean, result: ResolveResult): Promise<TaskKey[]> {
+  const decided: { row: PendingRow; state: TaskState }[] = [];
   for (const row of rows) {
-    const decision = evaluateTriggerRule(row.trigger_rule, row.upstream_states);
+    const decision = evaluateTriggerRuleCounts(row.trigger_rule, countsOf(row));
     if (decision === "wait") {
       result.waiting++;
       continue;
     }
-    ids.push(row.id);
-    states.push(decision === "run" ? (queueReady(row.dag_id) ? TaskState.queued : TaskState.scheduled) : decision === "skip" ? TaskState.skipped : TaskState.upstream_failed);
-    result.touchedRuns.add(row.dag_run_id);
+    const state = decision === "run" ? (queueReady(row.dag_id) ? TaskState.queued : TaskState.scheduled) : decision === "skip" ? TaskState.skipped : TaskState.upstream_failed;
+    decided.push({ row, state });
   }
-  const ended: { dag_run_id: number; task_id: string }[] = [];
-  for (const c of await applyDecisions(conn, ids, states)) {
+  const next: TaskKey[] = [];
+  for (const c of await applyDecisions(conn, decided)) {
+    result.touchedRuns.add(c.dag_run_id);
     if (c.state === TaskState.queued) result.queued.push(toQueued(c));
     else if (c.state === TaskState.scheduled) result.scheduled++;
-    else ended.push(c);
+    else {
+      result.ended++;
+      result.endedRuns.push(c.dag_run_id);
+      for (const taskId of c.downstream_task_ids) next.push({ dagRunId: c.dag_run_id, taskId });
+    }
   }
-  result.ended += ended.length;
-  result.endedRuns.push(...ended.map((e) => e.dag_run_id));
-  return ended;
+  return next;
 }
 
 /**
  * Applies trigger rules to pending task instances in `scope` until nothing changes: a task
  * that became skipped or upstream_failed can decide its own downstream, so the cascade runs
- * in the same call. Ready ones go to `queued` (when `queueReady(dagId)`) or `scheduled`.
- * Each round is one read and one write, fenced on `state = 'pending'`.
+ * in the same call, by key. Ready ones go to `queued` (when `queueReady(dagId)`) or `scheduled`.
+ * Each round is one read and one fenced write.
  */
 export async function resolvePending(conn: PgConn, scope: PendingScope, queueReady: (dagId: string) => boolean, result = emptyResolveResult()): Promise<ResolveResult> {
   let current: PendingScope | null = scope;
   for (let round = 0; current && round < 1000; round++) {
-    const ended = await judgePending(conn, await selectPending(conn, current), queueReady, result);
-    // Only task instances that became terminal here can unblock more work in this call.
-    current = ended.length ? cascadeScope(scope, ended) : null;
+    const next = await judgePending(conn, await selectPending(conn, current), queueReady, result);
+    // Only the downstream of task instances that became terminal here can be decided now.
+    current = next.length ? { kind: "tasks", keys: next } : null;
   }
   return result;
 }
 
-function cascadeScope(scope: PendingScope, changed: { dag_run_id: number; task_id: string }[]): PendingScope {
-  if (scope.kind === "downstream") return { kind: "downstream", dagRunId: scope.dagRunId, taskIds: changed.map((c) => c.task_id) };
-  return { kind: "runs", dagRunIds: [...new Set(changed.map((c) => c.dag_run_id))] };
-}
+type ChangedRow = QueuedRow & { dag_run_id: number; task_id: string; state: TaskState; downstream_task_ids: string[] };
 
-type ChangedRow = QueuedRow & { dag_run_id: number; task_id: string; state: TaskState };
-
-/** pending -> queued (next try) | scheduled | skipped | upstream_failed, in one statement. */
-async function applyDecisions(conn: PgConn, ids: number[], states: TaskState[]): Promise<ChangedRow[]> {
-  if (!ids.length) return [];
+/**
+ * pending -> queued (next try) | scheduled | skipped | upstream_failed, in one statement, fenced
+ * on `pending` and on the upstream counters the decision was made from. Rows are written in id
+ * order (the lock order of task instances: sql/finishTries.sql).
+ */
+async function applyDecisions(conn: PgConn, decided: readonly { row: PendingRow; state: TaskState }[]): Promise<ChangedRow[]> {
+  if (!decided.length) return [];
+  const sorted = [...decided].sort((a, b) => a.row.id - b.row.id);
+  const col = (f: (r: PendingRow) => number): number[] => sorted.map((d) => f(d.row));
   const r = await conn.query<ChangedRow>(
     `UPDATE task_instances t SET state = d.state,
        try_number = t.try_number + CASE WHEN d.state = 'queued' THEN 1 ELSE 0 END,
        queued_at = CASE WHEN d.state = 'queued' THEN clock_timestamp() ELSE t.queued_at END,
        end_date = CASE WHEN d.state IN ('skipped','upstream_failed') THEN clock_timestamp() ELSE t.end_date END,
        updated_at = clock_timestamp()
-     FROM unnest($1::bigint[], $2::text[]) AS d(id, state)
+     FROM unnest($1::bigint[], $2::text[], $3::int[], $4::int[], $5::int[], $6::int[], $7::int[]) AS d(id, state, open, success, failed, skipped, removed)
      WHERE t.id = d.id AND ${keyedState("t.state")} = 'pending'
-     RETURNING t.id, t.try_number, t.dag_id, t.queue_priority, t.priority_weight, t.dag_run_id, t.task_id, t.state`,
-    [ids, states],
+       AND t.upstream_open = d.open AND t.upstream_success = d.success AND t.upstream_failed = d.failed
+       AND t.upstream_skipped = d.skipped AND t.upstream_removed = d.removed
+     RETURNING t.id, t.try_number, t.dag_id, t.queue_priority, t.priority_weight, t.dag_run_id, t.task_id, t.state, t.downstream_task_ids`,
+    [
+      sorted.map((d) => d.row.id),
+      sorted.map((d) => d.state),
+      col((r) => r.upstream_open),
+      col((r) => r.upstream_success),
+      col((r) => r.upstream_failed),
+      col((r) => r.upstream_skipped),
+      col((r) => r.upstream_removed),
+    ],
   );
   return r.rows;
 }

@@ -1,9 +1,10 @@
 import { AttemptState, TaskState, type RunType } from "../model/states";
 import type { Db } from "./db";
 import { finalizeRuns } from "./runs";
-import { emptyResolveResult, judgePending, resolvePending, type PendingRow, type QueuedTask, type ResolveResult } from "./taskInstances";
+import { emptyResolveResult, judgePending, resolvePending, type PendingRow, type QueuedTask } from "./taskInstances";
+import { retryOnDeadlock } from "./deadlockRetry";
 import type { LogLine } from "./taskLogs";
-import { keyedState, withConn, type PgConn } from "./pgConn";
+import { keyedState, withConn } from "./pgConn";
 
 /** Everything a worker needs to run one try, read in the same statement that claims it. */
 export interface ClaimedTry {
@@ -164,6 +165,7 @@ export interface FinishResult {
 
 interface FinishCall {
   won: boolean;
+  /** The run's open task instances after the batch's tries ended (won items only). */
   open?: number;
   pending?: PendingRow[];
 }
@@ -179,34 +181,37 @@ export interface BatchFinishResult {
 }
 
 /**
- * Ends running tries: ONE call to `runnel_finish_tries` (sql/finishTries.sql) does, per try and
- * in run-id order, what BullMQ's moveToFinished does for a job: lock the run, end the try
- * fenced by try number and `running`, close its attempt, store its last log lines, open a
- * dead letter for a final failure, and read the direct downstream under that lock. The engine
- * then applies the trigger rules in one fenced statement; a skip or upstream failure cascades
- * under the run lock; runs with nothing left open end.
+ * Ends running tries: ONE call to `runnel_finish_tries` (sql/finishTries.sql) does, per try,
+ * what BullMQ's moveToFinished does for a job: end the try fenced by try number and `running`,
+ * close its attempt, store its last log lines, open a dead letter for a final failure (trigger),
+ * move its direct downstream's upstream counters (trigger) and read those still pending, and
+ * read its run's open count. No run-wide lock: work is proportional to the tries' own edges. The
+ * engine then applies the trigger rules in one statement fenced on the counters it read; a skip
+ * or upstream failure cascades to its own downstream by key; runs with nothing left open end.
  */
 export async function finishTries(db: Db, outcomes: readonly TryOutcome[], queueReady: (dagId: string) => boolean): Promise<BatchFinishResult> {
   const order = outcomes.map((_, i) => i).sort((a, b) => outcomes[a]!.dagRunId - outcomes[b]!.dagRunId || outcomes[a]!.id - outcomes[b]!.id);
   return withConn(db, async (conn) => {
     const items = order.map((i) => toFinishItem(outcomes[i]!));
-    const calls = (await conn.query<{ r: FinishCall[] }>("SELECT runnel_finish_tries($1::jsonb) AS r", [JSON.stringify(items)])).rows[0]!.r;
+    const calls = await retryOnDeadlock(async () => (await conn.query<{ r: FinishCall[] }>("SELECT runnel_finish_tries($1::jsonb) AS r", [JSON.stringify(items)])).rows[0]!.r);
     const resolved = emptyResolveResult();
     // A fan-in task read by two completions of one batch: the later read saw more, keep it.
     const pending = new Map<number, PendingRow>();
     for (const c of calls) for (const p of c.pending ?? []) pending.set(p.id, p);
-    const ended = await judgePending(conn, [...pending.values()], queueReady, resolved);
-    for (const runId of new Set(ended.map((e) => e.dag_run_id))) {
-      const taskIds = ended.filter((e) => e.dag_run_id === runId).map((e) => e.task_id);
-      await cascadeUnderRunLock(conn, runId, taskIds, queueReady, resolved);
-    }
-    const endedByRun = countBy(resolved.endedRuns);
-    const openByRun = new Map<number, number>();
+    const next = await retryOnDeadlock(() => judgePending(conn, [...pending.values()], queueReady, resolved));
+    if (next.length) await retryOnDeadlock(() => resolvePending(conn, { kind: "tasks", keys: next }, queueReady, resolved));
+    const done = new Set<number>();
     order.forEach((i, k) => {
-      if (calls[k]?.won) openByRun.set(outcomes[i]!.dagRunId, calls[k]!.open ?? 0);
+      if (calls[k]?.won && calls[k]!.open === 0) done.add(outcomes[i]!.dagRunId);
     });
-    const done = [...openByRun].filter(([runId, open]) => open - (endedByRun.get(runId) ?? 0) <= 0).map(([runId]) => runId);
-    const runStates = done.length ? await finalizeRuns(conn, done) : new Map<number, string>();
+    // A decision that ended task instances (skips, upstream failures) may have closed a run: read
+    // the counter its commit left.
+    const endedRuns = [...new Set(resolved.endedRuns)].filter((r) => !done.has(r));
+    if (endedRuns.length) {
+      const closed = await conn.query<{ id: number }>("SELECT id FROM dag_runs WHERE id = ANY($1::bigint[]) AND open_task_instances <= 0", [endedRuns]);
+      for (const r of closed.rows) done.add(Number(r.id));
+    }
+    const runStates = done.size ? await finalizeRuns(conn, [...done]) : new Map<number, string>();
     const results = outcomes.map(() => ({ won: false, runState: null as string | null }));
     order.forEach((i, k) => {
       results[i] = { won: calls[k]?.won === true, runState: calls[k]?.won ? (runStates.get(outcomes[i]!.dagRunId) ?? null) : null };
@@ -234,24 +239,6 @@ function toFinishItem(o: TryOutcome): Record<string, unknown> {
     errorCode: o.errorCode ?? null,
     logs: o.logLines ?? [],
   };
-}
-
-async function cascadeUnderRunLock(conn: PgConn, runId: number, taskIds: string[], queueReady: (dagId: string) => boolean, resolved: ResolveResult): Promise<void> {
-  await conn.query("BEGIN");
-  try {
-    await conn.query("SELECT runnel_lock_run($1)", [runId]);
-    await resolvePending(conn, { kind: "downstream", dagRunId: runId, taskIds }, queueReady, resolved);
-    await conn.query("COMMIT");
-  } catch (err) {
-    await conn.query("ROLLBACK").catch(() => undefined);
-    throw err;
-  }
-}
-
-function countBy(values: readonly number[]): Map<number, number> {
-  const m = new Map<number, number>();
-  for (const v of values) m.set(v, (m.get(v) ?? 0) + 1);
-  return m;
 }
 
 /**

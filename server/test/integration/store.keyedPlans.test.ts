@@ -1,6 +1,6 @@
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SELECT_PENDING_DOWNSTREAM_SQL, SELECT_PENDING_OF_RUNS_SQL } from "../../src/store/taskInstances";
+import { SELECT_PENDING_BY_KEY_SQL, SELECT_PENDING_OF_RUNS_SQL } from "../../src/store/taskInstances";
 import { END_RUNS_SQL, RUNNING_RUNS_WITH_NOTHING_OPEN_SQL } from "../../src/store/runs";
 import { CLAIM_TRIES_SQL } from "../../src/store/taskTries";
 import { createTestDatabase, type TestDatabase } from "../helpers/testDb";
@@ -130,10 +130,10 @@ describe("finalize and admission after a burst the statistics have not seen (gen
     expect(nodes.filter((n) => /^(Index|Bitmap Heap) Scan on task_instances$/.test(n)).length).toBeGreaterThanOrEqual(2); // counting, and the upstream ids
   });
 
-  it("reading pending task instances with their upstream states never scans the table nor hashes a run", async () => {
+  it("reading pending task instances with their upstream counters never scans the table nor hashes a run", async () => {
     for (const nodes of [
       await genericPlan(SELECT_PENDING_OF_RUNS_SQL, "bigint[]", `ARRAY[${live}]::bigint[]`),
-      await genericPlan(SELECT_PENDING_DOWNSTREAM_SQL, "bigint, text[]", `${live}, ARRAY['t2']`),
+      await genericPlan(SELECT_PENDING_BY_KEY_SQL, "bigint[], text[]", `ARRAY[${live}, ${live}]::bigint[], ARRAY['t2', 't19']`),
     ]) {
       expect(nodes).not.toContain("Seq Scan on task_instances");
       expect(nodes).not.toContain("Hash Join");
