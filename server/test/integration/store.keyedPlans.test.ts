@@ -84,9 +84,10 @@ describe("finalize and admission after a burst the statistics have not seen (gen
       );
       // t0 -> t1..t18 -> t19
       await db.raw(
-        `INSERT INTO task_instances (dag_run_id, dag_id, task_id, state, try_number, upstream_task_ids)
+        `INSERT INTO task_instances (dag_run_id, dag_id, task_id, state, try_number, upstream_task_ids, downstream_task_ids)
          SELECT r.id, 'd', 't' || g, 'success', 1,
-                CASE WHEN g = 0 THEN '{}'::text[] WHEN g < 19 THEN ARRAY['t0'] ELSE (SELECT array_agg('t' || k) FROM generate_series(1, 18) k) END
+                CASE WHEN g = 0 THEN '{}'::text[] WHEN g < 19 THEN ARRAY['t0'] ELSE (SELECT array_agg('t' || k) FROM generate_series(1, 18) k) END,
+                CASE WHEN g = 0 THEN (SELECT array_agg('t' || k) FROM generate_series(1, 18) k) WHEN g < 19 THEN ARRAY['t19'] ELSE '{}'::text[] END
            FROM dag_runs r CROSS JOIN generate_series(0, 19) g WHERE substr(r.run_id, 2)::int BETWEEN ? AND ?`,
         [from, to],
       );
@@ -137,6 +138,41 @@ describe("finalize and admission after a burst the statistics have not seen (gen
     ]) {
       expect(nodes).not.toContain("Seq Scan on task_instances");
       expect(nodes).not.toContain("Hash Join");
+    }
+  });
+
+  it("a completion touches only its own row, its downstream rows and its run's row, each by key (no run lock, no scan)", async () => {
+    // The statements runnel_finish_tries runs (and the fan-in triggers they fire), as auto_explain
+    // prints them to this session with generic plans. The live run's t2 is running; t19 joins t1..t18.
+    const conn = (await burst.db.client.acquireConnection()) as pg.Client;
+    const plans: string[] = [];
+    const onNotice = (n: { message?: string }): void => {
+      if (n.message?.includes("Query Text:")) plans.push(n.message);
+    };
+    conn.on("notice", onNotice);
+    let result: unknown;
+    try {
+      await conn.query("BEGIN");
+      await conn.query("LOAD 'auto_explain'");
+      await conn.query("SET LOCAL auto_explain.log_min_duration = 0");
+      await conn.query("SET LOCAL auto_explain.log_nested_statements = on");
+      await conn.query("SET LOCAL auto_explain.log_level = notice");
+      await conn.query("SET LOCAL plan_cache_mode = force_generic_plan");
+      const t2 = Number((await conn.query<{ id: string }>("SELECT id FROM task_instances WHERE dag_run_id = $1 AND task_id = 't2'", [live])).rows[0]!.id);
+      const items = [{ run: live, id: t2, try: 1, state: "success", attemptState: "success", logs: [] }];
+      result = (await conn.query<{ r: unknown }>("SELECT runnel_finish_tries($1::jsonb) AS r", [JSON.stringify(items)])).rows[0]!.r;
+    } finally {
+      conn.off("notice", onNotice);
+      await conn.query("ROLLBACK");
+      await burst.db.client.releaseConnection(conn);
+    }
+    expect(result).toMatchObject([{ won: true, pending: [{ trigger_rule: "all_success" }] }]);
+    const nested = plans.filter((p) => !p.includes("runnel_finish_tries($1"));
+    expect(nested.some((p) => p.includes("downstream_task_ids") && p.includes("FOR UPDATE")), "the lock in id order").toBe(true);
+    expect(nested.some((p) => p.includes("upstream_open = d.upstream_open")), "the fan-in trigger's update").toBe(true);
+    expect(nested.some((p) => p.includes("open_task_instances = open_task_instances")), "the run's open count").toBe(true);
+    for (const p of nested) {
+      expect(p, "no statement of a completion scans task instances or hashes a run").not.toMatch(/Seq Scan on task_instances|Hash Join/);
     }
   });
 
