@@ -1,80 +1,11 @@
-import pg from "pg";
-import type { SerializedDag } from "../model/graph";
 import { loadConfig } from "../config/config";
-import { redactUrl } from "../infra/serviceErrors";
 import { loadDagFolder } from "../dags/dagFolder";
 import { DagRegistry } from "../dags/dagRegistry";
 import { intervalsInRange, parseDateInZone } from "../schedule/index";
 import { triggerRun } from "../scheduler/triggerRun";
-import { createDb, type Db } from "../store/db";
 import { setDagPaused } from "../store/dags";
 import { withDb } from "./cliDb";
 import { CliError } from "./cliError";
-
-function scheduleText(schedule: SerializedDag["schedule"]): string {
-  if (schedule === null) return "manual";
-  return typeof schedule === "string" ? schedule : `datasets: ${schedule.datasets.join(", ")}`;
-}
-
-/** Whether the database answers, within 2 s; the error saying why not otherwise. */
-async function databaseAnswers(url: string): Promise<true | Error> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  client.on("error", () => undefined);
-  try {
-    await client.connect();
-    return true;
-  } catch (err) {
-    return err as Error;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-/** The paused flag of each DAG the database knows, or the error saying why it could not be read. */
-async function pausedFlags(db: Db): Promise<Map<string, boolean> | Error> {
-  try {
-    const rows: Array<{ dag_id: string; is_paused: boolean }> = await db("dags").select("dag_id", "is_paused").where({ is_active: true });
-    return new Map(rows.map((r) => [r.dag_id, r.is_paused]));
-  } catch (err) {
-    return err as Error;
-  }
-}
-
-/**
- * `dags list`: the DAGs in the folder, loaded as a worker loads them (reading who owns each DAG id
- * from the database, recording nothing: the scheduler records), with their paused flag when the
- * database answers (`paused: null` when it does not), then import errors. Needs neither
- * migrations nor Redis.
- */
-export async function listDags(json: boolean): Promise<void> {
-  const config = loadConfig();
-  const answers = await databaseAnswers(config.databaseUrl);
-  const db = answers === true ? createDb(config.databaseUrl, { applicationName: "runnel-cli", poolMax: 1 }) : undefined;
-  try {
-    const registry = new DagRegistry({ folder: config.dagsFolder, ownersDb: db });
-    await registry.refresh();
-    registry.close();
-    const paused = db ? await pausedFlags(db) : (answers as Error);
-    if (paused instanceof Error) console.error(`runnel: paused flags unknown: cannot read the database at ${redactUrl(config.databaseUrl)}: ${paused.message}`);
-    const dags = registry.list().map((d) => ({
-      dagId: d.serialized.dagId,
-      fileloc: d.fileloc,
-      schedule: d.serialized.schedule,
-      paused: paused instanceof Error ? null : (paused.get(d.serialized.dagId) ?? false),
-      tasks: d.serialized.tasks.length,
-    }));
-    const importErrors = registry.importErrors();
-    if (json) {
-      console.log(JSON.stringify({ dags, importErrors }, null, 2));
-      return;
-    }
-    const state = (p: boolean | null): string => (p === null ? "?      " : p ? "paused " : "active ");
-    for (const d of dags) console.log(`${d.dagId.padEnd(28)} ${scheduleText(d.schedule).padEnd(14)} ${state(d.paused)} ${d.tasks} tasks  ${d.fileloc}`);
-    for (const e of importErrors) console.log(`IMPORT ERROR ${e.fileloc}: ${e.message}`);
-  } finally {
-    await db?.destroy();
-  }
-}
 
 /** `dags intervals`: pure schedule math over the DAG file; needs no database. */
 export async function printIntervals(dagId: string, from: string, to: string, json: boolean): Promise<void> {

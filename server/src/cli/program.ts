@@ -66,7 +66,7 @@ export function buildCli(): Command {
     });
 
   const dags = program.command("dags").description("inspect and control DAGs");
-  dags.command("list").description("list DAGs and import errors").option("--json", "print JSON").action(async (o: { json?: boolean }) => (await import("./dagCommands")).listDags(o.json === true));
+  dags.command("list").description("list DAGs and import errors").option("--json", "print JSON").action(async (o: { json?: boolean }) => (await import("./listDags")).listDags(o.json === true));
   dags
     .command("intervals <dagId>")
     .description("print the data intervals of the scheduled runs whose logical date is in [from, to]")

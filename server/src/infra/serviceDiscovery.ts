@@ -1,7 +1,4 @@
-import { loadConfig } from "../config/config";
 import { readLiveOwner } from "./folderOwner";
-import { probePostgres } from "./localServices";
-import { pingRedis } from "./privateRedis";
 import { isConnectionRefused } from "./serviceErrors";
 
 /** What {@link discoverRunningServices} found: the variables to set, and a line saying so. */
@@ -21,6 +18,8 @@ export async function discoverRunningServices(env: NodeJS.ProcessEnv, workDir: s
   if (env.DATABASE_URL && env.REDIS_URL) return found;
   const owner = readLiveOwner(workDir);
   if (!owner) return found;
+  // Loaded only when a `runnel start` owns the folder: every CLI command starts here, most with no owner.
+  const [{ loadConfig }, { probePostgres }, { pingRedis }] = await Promise.all([import("../config/config"), import("./localServices"), import("./privateRedis")]);
   const config = loadConfig(env);
   const refused = (probe: Promise<void>): Promise<boolean> => probe.then(
     () => false,

@@ -25,7 +25,7 @@ let folder: string;
 
 async function runnel(entry: Entry, extraEnv: NodeJS.ProcessEnv, ...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [...ENTRY_ARGS[entry], ...args], { cwd: REPO_ROOT, env: { ...env.childEnv, RUNNEL_DAGS_FOLDER: folder, ...extraEnv }, timeout: 60_000 });
+    const { stdout, stderr } = await run(process.execPath, [...ENTRY_ARGS[entry], ...args], { cwd: REPO_ROOT, env: { ...env.childEnv, RUNNEL_DAGS_FOLDER: folder, ...extraEnv }, timeout: 90_000 });
     return { stdout, stderr, code: 0 };
   } catch (err) {
     const e = err as { stdout: string; stderr: string; code: number };
@@ -33,29 +33,34 @@ async function runnel(entry: Entry, extraEnv: NodeJS.ProcessEnv, ...args: string
   }
 }
 
-beforeAll(async () => {
-  env = await createEngineEnv("clidist");
-  folder = await mkdtemp(join(tmpdir(), "runnel-compiled-dags-"));
-  // The DAG folder resolves `runnel` as the repository's dags/ does: a link to the server package.
-  await mkdir(join(folder, "node_modules"));
-  await symlink(SERVER_DIR, join(folder, "node_modules", "runnel"), "dir");
-  await writeFile(join(folder, "package.json"), JSON.stringify({ name: "compiled-cli-dags", private: true, type: "module" }));
-  await writeFile(
-    join(folder, "ok.ts"),
-    `import { defineDag, type TaskContext } from "runnel";
+/** A DAG folder that resolves `runnel` as the repository's dags/ does (a link to the server package), with `files`. */
+async function makeFolder(files: Record<string, string>): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "runnel-compiled-dags-"));
+  await mkdir(join(dir, "node_modules"));
+  await symlink(SERVER_DIR, join(dir, "node_modules", "runnel"), "dir");
+  await writeFile(join(dir, "package.json"), JSON.stringify({ name: "compiled-cli-dags", private: true, type: "module" }));
+  for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
+  return dir;
+}
+
+const OK_DAG = `import { defineDag, type TaskContext } from "runnel";
 import { fileExists } from "runnel/sensors";
 const label = (ctx: TaskContext): string => \`day \${ctx.ds}\`;
 export default defineDag({ id: "compiled_ok", schedule: "@daily", startDate: "2024-01-01", catchup: false }, (dag) => {
   const landed = dag.sensor("landed", { poke: fileExists("/tmp/none-{ds}"), interval: "1m", timeout: "1h" });
   dag.task("say", { needs: { landed }, run: (ctx) => label(ctx) });
 });
-`,
-  );
-  await writeFile(join(folder, "broken.ts"), `import { helper } from "./lib/notThere";\nexport default helper;\n`);
+`;
+const folders: string[] = [];
+
+beforeAll(async () => {
+  env = await createEngineEnv("clidist");
+  folder = await makeFolder({ "ok.ts": OK_DAG, "broken.ts": `import { helper } from "./lib/notThere";\nexport default helper;\n` });
+  folders.push(folder);
 });
 afterAll(async () => {
   await env?.drop();
-  if (folder) await rm(folder, { recursive: true, force: true });
+  for (const f of folders) await rm(f, { recursive: true, force: true });
 });
 
 describe("the compiled runnel CLI", () => {
@@ -84,6 +89,16 @@ describe("the compiled runnel CLI", () => {
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/^compiled_ok\s+@daily\s+active\s+2 tasks\s+ok\.ts$/m);
     expect(text.stdout).toMatch(/^IMPORT ERROR broken\.ts: .*notThere/m);
+  });
+
+  it("lists the other DAGs when a file ends its loading thread, naming that file (the careful pass after the one-thread pass)", async () => {
+    const exiting = await makeFolder({ "ok.ts": OK_DAG, "exits.ts": `process.exit(3);\nexport default 1;\n` });
+    folders.push(exiting);
+    const r = await runnel("bin", { RUNNEL_DAGS_FOLDER: exiting }, "dags", "list", "--json");
+    expect(r.code, r.stderr).toBe(0);
+    const listed = JSON.parse(r.stdout) as { dags: Array<{ dagId: string }>; importErrors: Array<{ fileloc: string; message: string }> };
+    expect(listed.dags.map((d) => d.dagId)).toEqual(["compiled_ok"]);
+    expect(listed.importErrors).toEqual([{ fileloc: "exits.ts", message: expect.stringMatching(/ended the process while loading/) }]);
   });
 
   it("lists the DAGs when the database does not answer, saying their paused flags are unknown", async () => {
