@@ -15,6 +15,7 @@
  *                1,000-wide fan-out + join), interleaved and repeated; Runnel's fan-out per task
  *                at width 100 / 1,000 / 10,000, trigger -> first start, and the idle tick with
  *                1,000 DAG files (peers.ts); issue 11's goals as PASS/FAIL
+ *   CLI          `pnpm runnel --help` and `pnpm runnel dags list` wall time (cliStartup.ts)
  *
  * Prints a table and writes server/bench/results.json. Fresh databases and random BullMQ
  * prefixes are used and removed at the end.
@@ -32,7 +33,9 @@
  * default 3), --peers-interval MS (Runnel's tick there, BENCH_PEERS_INTERVAL_MS, default 1000 =
  * Runnel's default), --peers-widths 100,1000 (BENCH_PEERS_WIDTHS, default 100,1000,10000),
  * --peers-wide-cap S (BENCH_PEERS_WIDE_CAP_S, default 120: width 10,000 is cut there),
- * --idle-dags N (BENCH_IDLE_DAGS, default 1000; 0 skips the idle-tick case).
+ * --idle-dags N (BENCH_IDLE_DAGS, default 1000; 0 skips the idle-tick case),
+ * --no-cli (skip the CLI start-up case), --cli-only (only that case: `pnpm runnel --help` and
+ * `pnpm runnel dags list`; replaces the `cli` key), --cli-runs N (BENCH_CLI_RUNS, default 5).
  * A phase that is skipped keeps its key from the previous results.json.
  */
 import { readFile, writeFile } from "node:fs/promises";
@@ -40,6 +43,7 @@ import { fileURLToPath } from "node:url";
 import { measureApiScale, printApiScale, type ApiScaleResult } from "./apiScale";
 import { printBackfill, runBackfillBench, type BackfillBenchResult } from "./backfillBench";
 import { BENCH_REDIS_URL, createBenchDatabase } from "./benchDb";
+import { measureCliStartup, printCliStartup, type CliStartupResult } from "./cliStartup";
 import { Cleanup } from "./cleanup";
 import { measureRaw, measureRunnel } from "./measure";
 import { options, type Options } from "./options";
@@ -65,6 +69,13 @@ async function runApiScale(o: Options, cleanup: Cleanup, log: Log): Promise<ApiS
     await cleanup.apiDb.drop();
     cleanup.apiDb = undefined;
   }
+}
+
+/** The CLI start-up case: prints its table and returns its figures. */
+async function runCliStartup(o: Options, log: Log): Promise<CliStartupResult> {
+  const r = await measureCliStartup(o.cliRuns, log);
+  printCliStartup(r);
+  return r;
 }
 
 /** The backfill phase, compared with `rawJobsPerSec` from the same bench run. */
@@ -106,7 +117,7 @@ function withPeers(base: Json, f: Json): Json {
 /** Writes results.json, keeping the keys of the previous file that this run did not measure. */
 async function writeResults(results: Json, peers: PeersFigures | undefined): Promise<void> {
   const previous = JSON.parse(await readFile(RESULTS_PATH, "utf8").catch(() => "{}")) as Json;
-  const base = "runnel" in results ? { ...results, apiScale: results.apiScale ?? previous.apiScale, backfill: results.backfill ?? previous.backfill } : { ...previous, ...results };
+  const base = "runnel" in results ? { ...results, apiScale: results.apiScale ?? previous.apiScale, backfill: results.backfill ?? previous.backfill, cli: results.cli ?? previous.cli } : { ...previous, ...results };
   const merged = withPeers(base, peers ? (peers as unknown as Json) : previousPeers(previous));
   await writeFile(RESULTS_PATH, `${JSON.stringify(merged, null, 2)}\n`);
   console.log(`\nwrote ${RESULTS_PATH}`);
@@ -162,6 +173,7 @@ async function runAll(o: Options, cleanup: Cleanup, log: Log): Promise<{ results
   if (o.apiScale === "also") results.apiScale = await runApiScale(o, cleanup, log);
   await cleanup.db?.drop();
   cleanup.db = undefined;
+  if (o.cli === "also") results.cli = await runCliStartup(o, log);
   const peers = o.peers === "also" ? await runPeersPhase(o, cleanup, log) : undefined;
   return { results, peers };
 }
@@ -178,7 +190,10 @@ async function main(): Promise<void> {
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
-    if (o.apiScale === "only") {
+    if (o.cli === "only") {
+      const cli = await runCliStartup(o, log);
+      if (o.write) await writeResults({ cli }, undefined);
+    } else if (o.apiScale === "only") {
       const apiScale = await runApiScale(o, cleanup, log);
       if (o.write) await writeResults({ apiScale }, undefined);
     } else if (o.sweep) {

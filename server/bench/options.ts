@@ -42,6 +42,10 @@ export interface Options {
   peersWideCapMs: number;
   /** DAG files in the idle-tick case (0 skips it). */
   idleDags: number;
+  /** The CLI start-up case (cliStartup.ts): skipped, also run, or the only phase. */
+  cli: "skip" | "also" | "only";
+  /** Timed runs of each CLI command. */
+  cliRuns: number;
 }
 
 export function options(): Options {
@@ -70,6 +74,9 @@ export function options(): Options {
       "peers-widths": { type: "string" },
       "peers-wide-cap": { type: "string" },
       "idle-dags": { type: "string" },
+      "no-cli": { type: "boolean", default: false },
+      "cli-only": { type: "boolean", default: false },
+      "cli-runs": { type: "string" },
     },
     strict: true,
   });
@@ -105,5 +112,7 @@ export function options(): Options {
     peersWidths,
     peersWideCapMs: int(values["peers-wide-cap"], "BENCH_PEERS_WIDE_CAP_S", 120) * 1000,
     idleDags: values["idle-dags"] === "0" || process.env.BENCH_IDLE_DAGS === "0" ? 0 : int(values["idle-dags"], "BENCH_IDLE_DAGS", 1000),
+    cli: values["cli-only"] ? "only" : values["no-cli"] ? "skip" : "also",
+    cliRuns: int(values["cli-runs"], "BENCH_CLI_RUNS", 5),
   };
 }
