@@ -3,10 +3,10 @@ const DEADLOCK_DETECTED = "40P01";
 
 /**
  * Runs `fn` (one transaction, or one autocommit statement) again when Postgres chose it as the
- * victim of a deadlock: its work was rolled back whole, so running it again is safe. Task
- * instances are locked in id order by the writers that lock several (finishTries.sql,
- * taskActions.ts), which makes such deadlocks rare; a trigger-rule cascade locks a decided row's
- * downstream after the row itself, so some remain possible.
+ * victim of a deadlock: its work was rolled back whole, so running it again is safe. The writers
+ * of task instances lock the rows they will write in id order, before the run row
+ * (finishTries.sql, taskInstances.ts APPLY_DECISIONS_SQL, taskActions.ts), so this is a safety net
+ * for an order they miss, not a path taken in normal operation.
  */
 export async function retryOnDeadlock<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
   for (let i = 1; ; i++) {

@@ -189,26 +189,40 @@ export async function resolvePending(conn: PgConn, scope: PendingScope, queueRea
 
 type ChangedRow = QueuedRow & { dag_run_id: number; task_id: string; state: TaskState; downstream_task_ids: string[] };
 
+/** applyDecisions' statement ($1 ids, $2 states, $3-$7 the counters read); exported for plan tests. */
+export const APPLY_DECISIONS_SQL = `WITH locked AS (
+     SELECT l.id FROM task_instances l
+      WHERE l.id = ANY(ARRAY(SELECT unnest($1::bigint[])
+                             UNION SELECT x.id FROM task_instances s
+                               CROSS JOIN LATERAL (SELECT dn.id FROM task_instances dn
+                                                    WHERE dn.dag_run_id = s.dag_run_id AND dn.task_id = ANY(s.downstream_task_ids) OFFSET 0) x
+                              WHERE s.id = ANY($1::bigint[])))
+      ORDER BY l.id FOR UPDATE)
+   UPDATE task_instances t SET state = d.state,
+     try_number = t.try_number + CASE WHEN d.state = 'queued' THEN 1 ELSE 0 END,
+     queued_at = CASE WHEN d.state = 'queued' THEN clock_timestamp() ELSE t.queued_at END,
+     end_date = CASE WHEN d.state IN ('skipped','upstream_failed') THEN clock_timestamp() ELSE t.end_date END,
+     updated_at = clock_timestamp()
+   FROM unnest($1::bigint[], $2::text[], $3::int[], $4::int[], $5::int[], $6::int[], $7::int[]) AS d(id, state, open, success, failed, skipped, removed)
+   WHERE t.id = d.id AND ${keyedState("t.state")} = 'pending'
+     AND t.upstream_open = d.open AND t.upstream_success = d.success AND t.upstream_failed = d.failed
+     AND t.upstream_skipped = d.skipped AND t.upstream_removed = d.removed
+     AND (SELECT count(*) FROM locked) >= 0
+   RETURNING t.id, t.try_number, t.dag_id, t.queue_priority, t.priority_weight, t.dag_run_id, t.task_id, t.state, t.downstream_task_ids`;
+
 /**
  * pending -> queued (next try) | scheduled | skipped | upstream_failed, in one statement, fenced
- * on `pending` and on the upstream counters the decision was made from. Rows are written in id
- * order (the lock order of task instances: sql/finishTries.sql).
+ * on `pending` and on the upstream counters the decision was made from. Before writing, it locks
+ * the decided rows and their direct downstream (whose counters the fan-in trigger moves) in id
+ * order, the lock order of task instances (sql/finishTries.sql): the uncorrelated subquery on
+ * `locked` runs once, before the first row is written.
  */
 async function applyDecisions(conn: PgConn, decided: readonly { row: PendingRow; state: TaskState }[]): Promise<ChangedRow[]> {
   if (!decided.length) return [];
   const sorted = [...decided].sort((a, b) => a.row.id - b.row.id);
   const col = (f: (r: PendingRow) => number): number[] => sorted.map((d) => f(d.row));
   const r = await conn.query<ChangedRow>(
-    `UPDATE task_instances t SET state = d.state,
-       try_number = t.try_number + CASE WHEN d.state = 'queued' THEN 1 ELSE 0 END,
-       queued_at = CASE WHEN d.state = 'queued' THEN clock_timestamp() ELSE t.queued_at END,
-       end_date = CASE WHEN d.state IN ('skipped','upstream_failed') THEN clock_timestamp() ELSE t.end_date END,
-       updated_at = clock_timestamp()
-     FROM unnest($1::bigint[], $2::text[], $3::int[], $4::int[], $5::int[], $6::int[], $7::int[]) AS d(id, state, open, success, failed, skipped, removed)
-     WHERE t.id = d.id AND ${keyedState("t.state")} = 'pending'
-       AND t.upstream_open = d.open AND t.upstream_success = d.success AND t.upstream_failed = d.failed
-       AND t.upstream_skipped = d.skipped AND t.upstream_removed = d.removed
-     RETURNING t.id, t.try_number, t.dag_id, t.queue_priority, t.priority_weight, t.dag_run_id, t.task_id, t.state, t.downstream_task_ids`,
+    APPLY_DECISIONS_SQL,
     [
       sorted.map((d) => d.row.id),
       sorted.map((d) => d.state),

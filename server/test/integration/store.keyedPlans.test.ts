@@ -1,6 +1,6 @@
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SELECT_PENDING_BY_KEY_SQL, SELECT_PENDING_OF_RUNS_SQL } from "../../src/store/taskInstances";
+import { APPLY_DECISIONS_SQL, SELECT_PENDING_BY_KEY_SQL, SELECT_PENDING_OF_RUNS_SQL } from "../../src/store/taskInstances";
 import { END_RUNS_SQL, RUNNING_RUNS_WITH_NOTHING_OPEN_SQL } from "../../src/store/runs";
 import { CLAIM_TRIES_SQL } from "../../src/store/taskTries";
 import { createTestDatabase, type TestDatabase } from "../helpers/testDb";
@@ -174,6 +174,19 @@ describe("finalize and admission after a burst the statistics have not seen (gen
     for (const p of nested) {
       expect(p, "no statement of a completion scans task instances or hashes a run").not.toMatch(/Seq Scan on task_instances|Hash Join/);
     }
+  });
+
+  it("applying trigger-rule decisions locks and writes the decided rows and their downstream by key", async () => {
+    const t19 = Number((await burst.db.raw("SELECT id FROM task_instances WHERE dag_run_id = ? AND task_id = 't19'", [live])).rows[0].id);
+    const t2 = Number((await burst.db.raw("SELECT id FROM task_instances WHERE dag_run_id = ? AND task_id = 't2'", [live])).rows[0].id);
+    const nodes = await genericPlan(
+      APPLY_DECISIONS_SQL,
+      "bigint[], text[], int[], int[], int[], int[], int[]",
+      `ARRAY[${t2}, ${t19}]::bigint[], ARRAY['skipped', 'queued'], ARRAY[0, 0], ARRAY[0, 0], ARRAY[0, 0], ARRAY[0, 0], ARRAY[0, 0]`,
+    );
+    expect(nodes).toContain("LockRows");
+    expect(nodes).not.toContain("Seq Scan on task_instances");
+    expect(nodes).not.toContain("Hash Join");
   });
 
   it("finding running runs with nothing open probes each run by key", async () => {
