@@ -5,6 +5,7 @@ import { dirname } from "node:path";
 import { pathToFileURL } from "node:url";
 import { register } from "tsx/esm/api";
 import { LOAD_PARAM, ROOT_PARAM, encodeRoot, resolveSync } from "./reloadHooks.mjs";
+import { resolveSync as sharedPackageResolveSync } from "./sharedPackageHooks.mjs";
 
 type ScopedImport = (specifier: string, parentURL: string) => Promise<unknown>;
 
@@ -24,8 +25,14 @@ function install(): ScopedImport {
   if (scopedImport) return scopedImport;
   const tsx = register({ namespace: NAMESPACE });
   const registerHooks = (module as unknown as { registerHooks?: RegisterHooks }).registerHooks;
-  if (typeof registerHooks === "function") registerHooks({ resolve: resolveSync });
-  else module.register("./reloadHooks.mjs", import.meta.url);
+  // Registered last, so it runs first: it takes ES-module packages out of tsx's namespace (one copy per process).
+  if (typeof registerHooks === "function") {
+    registerHooks({ resolve: resolveSync });
+    registerHooks({ resolve: sharedPackageResolveSync });
+  } else {
+    module.register("./reloadHooks.mjs", import.meta.url);
+    module.register("./sharedPackageHooks.mjs", import.meta.url);
+  }
   scopedImport = tsx.import as ScopedImport;
   return scopedImport;
 }
@@ -33,7 +40,8 @@ function install(): ScopedImport {
 /**
  * Imports a DAG file as a fresh module: the file and every module it imports from inside its
  * folder (helpers in subfolders included) are read and evaluated again, so an edit is picked up
- * without a restart, while node_modules and the Runnel SDK are loaded once per process (the old
+ * without a restart, while node_modules and the Runnel SDK are loaded once per process (ES-module
+ * packages are the very instances the server uses, see sharedPackageHooks.mjs; the old
  * module graph of a DAG file stays in memory, as every ES module does, but it is small).
  * @param root the DAG folder; default: the file's own folder.
  */
