@@ -131,40 +131,53 @@ async function upsertDags(trx: Knex.Transaction, dags: readonly DagToSync[]): Pr
   const kept = ["fileloc", "schedule", "schedule_datasets", "timezone", "description", "tags", "last_parsed_at", "is_active", "max_active_runs", "schedule_key"];
   // is_paused is left alone: pausing is a person's decision, not the file's. The stored next-run
   // time stays unless the schedule changed: then the DAG is due now, to be computed afresh.
-  await trx("dags")
-    .insert(rows)
-    .onConflict("dag_id")
-    .merge({
-      ...Object.fromEntries(kept.map((c) => [c, excluded(c)])),
-      next_dagrun_create_after: trx.raw(
-        "CASE WHEN dags.schedule_key IS NOT DISTINCT FROM excluded.schedule_key THEN dags.next_dagrun_create_after ELSE excluded.next_dagrun_create_after END",
-      ),
-    });
+  for (const chunk of chunks(rows)) {
+    await trx("dags")
+      .insert(chunk)
+      .onConflict("dag_id")
+      .merge({
+        ...Object.fromEntries(kept.map((c) => [c, excluded(c)])),
+        next_dagrun_create_after: trx.raw(
+          "CASE WHEN dags.schedule_key IS NOT DISTINCT FROM excluded.schedule_key THEN dags.next_dagrun_create_after ELSE excluded.next_dagrun_create_after END",
+        ),
+      });
+  }
+}
+
+/** Rows per multi-row statement: PostgreSQL takes at most 65,535 bind parameters (10,000 DAGs x 11 columns did not fit). */
+const ROWS_PER_STATEMENT = 1000;
+
+function chunks<T>(rows: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) out.push(rows.slice(i, i + ROWS_PER_STATEMENT));
+  return out;
 }
 
 /** Inserts the versions not stored yet and returns dagId -> version id for all of them. */
 async function ensureVersions(trx: Knex.Transaction, dags: readonly DagToSync[]): Promise<Map<string, number>> {
   const ids = new Map<string, number>();
   if (dags.length === 0) return ids;
-  await trx("dag_versions")
-    .insert(
-      dags.map((d) => ({
-        dag_id: d.serialized.dagId,
-        version_hash: d.versionHash,
-        graph: JSON.stringify(d.serialized),
-        source: d.source,
-        fileloc: d.fileloc,
-      })),
-    )
-    .onConflict(["dag_id", "version_hash"])
-    .ignore();
-  const found = await trx<{ id: number; dag_id: string }>("dag_versions")
-    .select("id", "dag_id")
-    .whereIn(
-      ["dag_id", "version_hash"],
-      dags.map((d) => [d.serialized.dagId, d.versionHash]),
-    );
-  for (const row of found) ids.set(row.dag_id, row.id);
+  for (const chunk of chunks(dags)) {
+    await trx("dag_versions")
+      .insert(
+        chunk.map((d) => ({
+          dag_id: d.serialized.dagId,
+          version_hash: d.versionHash,
+          graph: JSON.stringify(d.serialized),
+          source: d.source,
+          fileloc: d.fileloc,
+        })),
+      )
+      .onConflict(["dag_id", "version_hash"])
+      .ignore();
+    const found = await trx<{ id: number; dag_id: string }>("dag_versions")
+      .select("id", "dag_id")
+      .whereIn(
+        ["dag_id", "version_hash"],
+        chunk.map((d) => [d.serialized.dagId, d.versionHash]),
+      );
+    for (const row of found) ids.set(row.dag_id, row.id);
+  }
   return ids;
 }
 
