@@ -106,7 +106,7 @@ function previousPeers(previous: Json): Json {
   return { peers: previous.peers, scale: previous.scale, ratios, runnel: tts === undefined ? {} : { triggerToStartMs: tts } };
 }
 
-/** `base` with the peers figures merged in: `peers` and `scale` replaced, `ratios` and `runnel` extended. */
+/** `base` with the peers figures merged in: `peers` and the measured `scale` cases replaced, `ratios` and `runnel` extended. */
 function withPeers(base: Json, f: Json): Json {
   const out: Json = { ...base, ratios: { ...obj(base.ratios), ...obj(f.ratios) }, runnel: { ...obj(base.runnel), ...obj(f.runnel) } };
   if (f.peers !== undefined) out.peers = f.peers;
@@ -119,6 +119,8 @@ async function writeResults(results: Json, peers: PeersFigures | undefined): Pro
   const previous = JSON.parse(await readFile(RESULTS_PATH, "utf8").catch(() => "{}")) as Json;
   const base = "runnel" in results ? { ...results, apiScale: results.apiScale ?? previous.apiScale, backfill: results.backfill ?? previous.backfill, cli: results.cli ?? previous.cli } : { ...previous, ...results };
   const merged = withPeers(base, peers ? (peers as unknown as Json) : previousPeers(previous));
+  // Scale cases this run did not measure (bench/scale.ts's dags10000) stay.
+  merged.scale = { ...obj(previous.scale), ...obj(merged.scale) };
   await writeFile(RESULTS_PATH, `${JSON.stringify(merged, null, 2)}\n`);
   console.log(`\nwrote ${RESULTS_PATH}`);
 }
