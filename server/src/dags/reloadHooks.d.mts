@@ -1,3 +1,5 @@
+import type { ResolveHook, ResolveSyncHook } from "./resolveHooks.d.mts";
+
 /** Query parameter naming (base64url) the DAG folder whose modules get reloaded. */
 export declare const ROOT_PARAM: "runnel-dag-root";
 /** Query parameter whose value is unique per load. */
@@ -9,27 +11,8 @@ export declare function encodeRoot(root: string): string;
 /** The URL a module resolved to `url`, imported from `parentURL`, should be loaded under. */
 export declare function reloadUrl(url: string, parentURL: string | undefined): string;
 
-interface ResolveResult {
-  url: string;
-  format?: string | null;
-  shortCircuit?: boolean;
-}
-interface ResolveContext {
-  parentURL?: string;
-  conditions?: string[];
-  importAttributes?: Record<string, string>;
-}
-
 /** Off-thread resolve hook (module.register). */
-export declare function resolve(
-  specifier: string,
-  context: ResolveContext,
-  nextResolve: (specifier: string, context?: ResolveContext) => Promise<ResolveResult>,
-): Promise<ResolveResult>;
+export declare const resolve: ResolveHook;
 
 /** In-thread resolve hook (module.registerHooks). */
-export declare function resolveSync(
-  specifier: string,
-  context: ResolveContext,
-  nextResolve: (specifier: string, context?: ResolveContext) => ResolveResult,
-): ResolveResult;
+export declare const resolveSync: ResolveSyncHook;
